@@ -272,8 +272,11 @@ func (p *Persona) resign(edit func([]*packet.Notation) []*packet.Notation) error
 		}
 	}
 	sig.Notations = edit(kept)
+	// The new signature must be strictly newer (OpenPGP times are whole
+	// seconds) and not in the future, or readers would ignore it.
 	now := time.Now().Truncate(time.Second)
 	if !now.After(old.CreationTime) {
+		time.Sleep(time.Until(old.CreationTime.Add(time.Second)))
 		now = old.CreationTime.Add(time.Second)
 	}
 	sig.CreationTime = now

@@ -1,0 +1,78 @@
+# Veil's developer entry points. `make` (or `make help`) lists them; each target's `## text` is its help.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+# Go from the official tarball lives in /usr/local/go; find it even when PATH does not name it.
+ifeq ($(shell command -v go 2>/dev/null),)
+export PATH := $(PATH):/usr/local/go/bin
+endif
+
+GO ?= go
+BIN := bin
+VEIL := $(BIN)/veil
+# The wasm client binary, for when wasmclient/js becomes its main package.
+WASM := $(BIN)/veil.wasm
+WASM_PKGS := ./wasmclient/...
+WASM_ENV := GOOS=js GOARCH=wasm
+
+# Extra flags for scripts/setup-debian.sh, e.g. SETUP_FLAGS=--browser.
+SETUP_FLAGS ?=
+# `make test RACE=` runs the tests without the race detector.
+RACE ?= -race
+TEST_TIMEOUT ?= 25m
+# How long each fuzz target runs: short in `make test`, long in `make fuzz`.
+test: FUZZTIME ?= 10s
+fuzz: FUZZTIME ?= 5m
+# Which fuzz targets to run (a regexp on the target name).
+FUZZ ?= .
+# Which benchmarks to run (go test -bench), and extra flags such as BENCHFLAGS='-count=5 -benchtime=2s'.
+BENCH ?= .
+BENCHFLAGS ?=
+
+.PHONY: help setup build wasm run test fuzz bench check clean
+
+help: ## Show this help
+	@echo "Usage: make TARGET [VARIABLE=value ...]. Targets:"
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-8s %s\n", $$1, $$2}'
+	@echo "Variables: FUZZTIME (test 10s, fuzz 5m), FUZZ, BENCH, BENCHFLAGS, RACE, SETUP_FLAGS."
+
+setup: ## Install what building and testing need: Debian packages (apt-get, as root) and Go modules
+	bash scripts/setup-debian.sh $(SETUP_FLAGS)
+
+build: ## Build the veil command into bin/veil
+	$(GO) build -o $(VEIL) ./cmd/veil
+
+wasm: ## Check that the client core builds for the browser (GOOS=js GOARCH=wasm)
+	$(WASM_ENV) $(GO) build -o /dev/null $(WASM_PKGS)
+
+run: setup build ## Run the demo: two personas, a message encrypted with veil and read by veil and gpg
+	bash scripts/demo.sh $(abspath $(VEIL))
+
+test: setup ## Run go vet, all tests with the race detector, and every fuzz target for FUZZTIME
+	$(GO) vet ./...
+	$(GO) test $(RACE) -count=1 -timeout $(TEST_TIMEOUT) ./...
+	FUZZTIME=$(FUZZTIME) FUZZ='$(FUZZ)' bash scripts/fuzz.sh
+
+fuzz: setup ## Run every fuzz target (or those matching FUZZ) for FUZZTIME each
+	FUZZTIME=$(FUZZTIME) FUZZ='$(FUZZ)' bash scripts/fuzz.sh
+
+bench: setup ## Run benchmarks matching BENCH, save bin/bench.txt and print a Markdown table
+	@mkdir -p $(BIN)
+	@echo "Running benchmarks '$(BENCH)'; raw output goes to $(BIN)/bench.txt"
+	$(GO) test -run='^$$' -bench='$(BENCH)' -benchmem -count=1 $(BENCHFLAGS) ./... > $(BIN)/bench.txt 2>&1 \
+		|| { cat $(BIN)/bench.txt; exit 1; }
+	$(GO) run ./scripts/benchtable < $(BIN)/bench.txt
+	@if [ -f scripts/bench-gpg.sh ]; then bash scripts/bench-gpg.sh; fi
+
+check: ## Run go vet and staticcheck, natively and for GOOS=js
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+	$(WASM_ENV) $(GO) vet $(WASM_PKGS)
+	@# `go tool` would build staticcheck itself for GOOS=js: build it natively and point it at js.
+	$(GO) build -o $(BIN)/staticcheck honnef.co/go/tools/cmd/staticcheck
+	$(WASM_ENV) $(BIN)/staticcheck $(WASM_PKGS)
+
+clean: ## Remove build outputs (bin/)
+	rm -rf $(BIN)

@@ -16,7 +16,7 @@ import (
 )
 
 var (
-	fixtureOnce sync.Once
+	fixtureOnce             sync.Once
 	alice, bob, carol, dave *openpgp.Entity
 	v6a, v6b                *openpgp.Entity
 )

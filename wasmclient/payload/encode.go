@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/ipfs/go-cid"
+
+	"github.com/veilsocial/veil/wasmclient/pgppacket"
 )
 
 // inlinePrefix starts the fragment of an inline link. The version leaves room
@@ -37,7 +39,7 @@ func Inline(relay string, msg []byte) (string, error) {
 	if len(msg) > MaxInline {
 		return "", fmt.Errorf("%w: %d bytes, the limit is %d", ErrTooLarge, len(msg), MaxInline)
 	}
-	if !isMessage(msg) {
+	if !pgppacket.IsMessage(msg) {
 		return "", fmt.Errorf("%w: not a binary OpenPGP message", ErrBadInline)
 	}
 	return inlineLink(relayBase(relay), msg), nil

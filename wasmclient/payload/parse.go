@@ -9,6 +9,8 @@ import (
 	"unicode"
 
 	"github.com/ipfs/go-cid"
+
+	"github.com/veilsocial/veil/wasmclient/pgppacket"
 )
 
 const (
@@ -325,7 +327,7 @@ func inlineMessage(s string, spans []span) (msg []byte, k int, err error) {
 			return nil, 0, errInlineTooLarge
 		default:
 			cand = append(append(cand[:0], dec...), tail[:n]...)
-			if isMessage(cand) {
+			if pgppacket.IsMessage(cand) {
 				return cand, k, nil
 			}
 			err = errInlineMessage

@@ -10,6 +10,8 @@ import (
 
 	"github.com/ipfs/go-cid"
 	"github.com/multiformats/go-multihash"
+
+	"github.com/veilsocial/veil/wasmclient/pgppacket"
 )
 
 // relays are relay arguments for Link and Inline, with the base URL that
@@ -170,7 +172,7 @@ func TestInlineRoundTrip(t *testing.T) {
 	for range 500 {
 		relay := relays[r.IntN(len(relays))]
 		msg := randomMessage(r, 20+r.IntN(MaxInline-20))
-		if !isMessage(msg) {
+		if !pgppacket.IsMessage(msg) {
 			t.Fatalf("randomMessage made %x", msg)
 		}
 		link, err := Inline(relay.arg, msg)
@@ -373,4 +375,32 @@ func TestKindString(t *testing.T) {
 			t.Errorf("Find does not look for %q", m)
 		}
 	}
+}
+
+// Packet tags as bytes, for building test messages.
+const (
+	tagPKESK     = byte(pgppacket.TagPKESK)
+	tagSKESK     = byte(pgppacket.TagSKESK)
+	tagOnePass   = byte(pgppacket.TagOnePass)
+	tagLiteral   = byte(pgppacket.TagLiteral)
+	tagSignature = byte(pgppacket.TagSignature)
+	tagSEIPD     = byte(pgppacket.TagSEIPD)
+	tagAEAD      = byte(pgppacket.TagAEAD)
+	tagSED       = byte(pgppacket.TagSED)
+)
+
+// packetOf frames body as one OpenPGP-format packet with tag, using the
+// shortest length encoding.
+func packetOf(tag byte, body []byte) []byte {
+	b := []byte{0xc0 | tag}
+	switch n := len(body); {
+	case n < 192:
+		b = append(b, byte(n))
+	case n < 8384:
+		n -= 192
+		b = append(b, byte(n>>8)+192, byte(n))
+	default:
+		b = append(b, 255, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+	}
+	return append(b, body...)
 }

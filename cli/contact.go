@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"io"
 
 	"github.com/veilsocial/veil/wasmclient/persona"
 )
@@ -41,16 +40,7 @@ func contactAdd(env Env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	in, done, err := input(env, fs.Arg(0))
-	if err != nil {
-		return err
-	}
-	defer done()
-	data, err := io.ReadAll(io.LimitReader(in, 16<<20))
-	if err != nil {
-		return err
-	}
-	el, err := persona.ReadKeys(data)
+	el, err := readKeysArg(env, fs.Arg(0))
 	if err != nil {
 		return err
 	}

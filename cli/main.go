@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	
+	"github.com/veilsocial/veil/sop"
 	"github.com/veilsocial/veil/wasmclient/envelope"
 	"github.com/veilsocial/veil/wasmclient/persona"
 )
@@ -85,7 +85,7 @@ func Main(args []string, env Env) int {
 		return ExitOK
 	}
 	if args[0] == "sop" {
-		return 69
+		return sop.Run(args[1:], env.Stdin, env.Stdout, env.Stderr)
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {

@@ -9,6 +9,8 @@ import (
 	"os"
 	"strings"
 
+	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
+
 	"github.com/veilsocial/veil/wasmclient/persona"
 )
 
@@ -198,16 +200,7 @@ func personaImport(env Env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	in, done, err := input(env, fs.Arg(0))
-	if err != nil {
-		return err
-	}
-	defer done()
-	data, err := io.ReadAll(io.LimitReader(in, 16<<20))
-	if err != nil {
-		return err
-	}
-	el, err := persona.ReadKeys(data)
+	el, err := readKeysArg(env, fs.Arg(0))
 	if err != nil {
 		return err
 	}
@@ -398,4 +391,19 @@ func unlock(env Env, p *persona.Persona, passFile string) ([]byte, error) {
 		return nil, err
 	}
 	return pass, nil
+}
+
+// readKeysArg reads OpenPGP keys (armored or binary) from a file argument
+// or stdin.
+func readKeysArg(env Env, name string) (openpgp.EntityList, error) {
+	in, done, err := input(env, name)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	data, err := io.ReadAll(io.LimitReader(in, 16<<20))
+	if err != nil {
+		return nil, err
+	}
+	return persona.ReadKeys(data)
 }

@@ -1,0 +1,26 @@
+// Package sop is Veil's implementation of the Stateless OpenPGP Command-Line
+// Interface (draft-dkg-openpgp-stateless-cli, "SOP"), the small common
+// command line that OpenPGP implementations speak so that they can be
+// tested against each other and swapped under tools such as the OpenPGP
+// interoperability test suite.
+//
+// Run takes the arguments after "sop" and standard input and output, and
+// returns the exit code the specification assigns to each failure. The
+// command line wires it as "veil sop …", so anything that drives sqop,
+// gosop or pgpainless-cli can drive Veil's client core the same way.
+//
+// Nothing here is a second OpenPGP stack. Keys are made by
+// wasmclient/persona (the "default" profile is a Veil persona: a v4 key with
+// an EdDSA primary and a Curve25519 encryption subkey; "rfc9580" is a v6
+// persona); messages are encrypted, decrypted and inline-signed by
+// wasmclient/envelope, which never releases unauthenticated plaintext and
+// never writes intended-recipient fingerprints into signatures. Only what
+// envelope has no use for — detached signatures, their verification,
+// clear-signing and ASCII armor — goes to go-crypto directly.
+//
+// Options that name inputs (CERTS, KEYS, PASSWORD, SESSIONKEY, SIGNATURES)
+// take a file name or a special designator: @ENV:NAME reads an environment
+// variable, @FD:N an open file descriptor. Outputs named by options
+// (--session-key-out, --verifications-out, --micalg-out,
+// --signatures-out) must not exist yet, or may be @FD:N.
+package sop

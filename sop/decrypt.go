@@ -100,7 +100,7 @@ func runDecrypt(inv *invocation, args []string) error {
 	}
 	keep := *sessionKeyOut != ""
 	var res *envelope.Result
-	var lastErr error
+	var lastErr, lockedErr error
 	for _, opts := range attempts {
 		opts.KeepSessionKey = keep
 		res, err = openMessage(msg, inv.stdout, opts, keys, certs)
@@ -109,14 +109,22 @@ func runDecrypt(inv *invocation, args []string) error {
 		}
 		lastErr = err
 		// A wrong session key or password may also show as a failed
-		// integrity check.
+		// integrity check; a locked key may not be needed when a
+		// password opens the message.
 		guessed := opts.SessionKey != nil || len(opts.Passwords) > 0
-		if errors.Is(err, envelope.ErrNotForMe) || (guessed && errors.Is(err, envelope.ErrCorrupt)) {
-			continue
+		switch {
+		case errors.Is(err, envelope.ErrLocked):
+			lockedErr = err
+		case errors.Is(err, envelope.ErrNotForMe), guessed && errors.Is(err, envelope.ErrCorrupt):
+		default:
+			return decryptError(err)
 		}
-		return decryptError(err)
 	}
-	if res == nil {
+	switch {
+	case res != nil:
+	case lockedErr != nil:
+		return withCode(KeyIsProtected, lockedErr)
+	default:
 		return withCode(CannotDecrypt, lastErr)
 	}
 

@@ -101,13 +101,13 @@ func runEncrypt(inv *invocation, args []string) error {
 	aw := autoArmorer(out, !*noArmor)
 	w, err := envelope.Encrypt(aw, certs, signer, opts)
 	if err != nil {
-		return encryptError(err)
+		return sealError(err)
 	}
 	if _, err := io.Copy(w, in); err != nil {
 		return err
 	}
 	if err := w.Close(); err != nil {
-		return encryptError(err)
+		return sealError(err)
 	}
 	if err := aw.Close(); err != nil {
 		return err
@@ -126,7 +126,8 @@ func runEncrypt(inv *invocation, args []string) error {
 	return nil
 }
 
-func encryptError(err error) error {
+// sealError maps envelope's failures to encrypt or sign to exit codes.
+func sealError(err error) error {
 	switch {
 	case errors.Is(err, envelope.ErrNoRecipient):
 		return withCode(CertCannotEncrypt, err)

@@ -79,7 +79,7 @@ func runInlineSign(inv *invocation, args []string) error {
 		w, err = envelope.Sign(aw, signers[0], &envelope.SealOptions{Text: mode == "text"})
 	}
 	if err != nil {
-		return encryptError(err)
+		return sealError(err)
 	}
 	if _, err := io.Copy(w, in); err != nil {
 		return err
@@ -241,7 +241,9 @@ func runInlineDetach(inv *invocation, args []string) error {
 		if sigs, err = io.ReadAll(b.ArmoredSignature.Body); err != nil {
 			return fail(BadData, "bad signature armor: %v", err)
 		}
-		body.Write(b.Plaintext)
+		if _, err := body.Write(b.Plaintext); err != nil {
+			return err
+		}
 	} else if sigs, err = detachInline(msg.reader(), body); err != nil {
 		return err
 	}
@@ -258,8 +260,7 @@ func runInlineDetach(inv *invocation, args []string) error {
 // detachInline reads an inline-signed message, writes its literal data to
 // body and returns its signature packets.
 func detachInline(r io.Reader, body io.Writer) ([]byte, error) {
-	in := io.Reader(bytesOrArmor{r}.binary())
-	md, err := openpgp.ReadMessage(in, openpgp.EntityList{}, func([]openpgp.Key, bool) ([]byte, error) {
+	md, err := openpgp.ReadMessage(binaryMessage(r), openpgp.EntityList{}, func([]openpgp.Key, bool) ([]byte, error) {
 		return nil, pgperrors.ErrKeyIncorrect
 	}, nil)
 	if err != nil {
@@ -287,15 +288,12 @@ func detachInline(r io.Reader, body io.Writer) ([]byte, error) {
 	return sigs.Bytes(), nil
 }
 
-// bytesOrArmor reads OpenPGP data that may be ASCII-armored.
-type bytesOrArmor struct{ r io.Reader }
-
-// binary returns a reader of the binary data; armor errors show up when it
-// is read.
-func (b bytesOrArmor) binary() io.Reader {
+// binaryMessage returns a reader of binary OpenPGP data whether r holds it
+// ASCII-armored or not; armor errors show up when it is read.
+func binaryMessage(r io.Reader) io.Reader {
 	var head [64]byte
-	n, _ := io.ReadFull(b.r, head[:])
-	r := io.MultiReader(bytes.NewReader(head[:n]), b.r)
+	n, _ := io.ReadFull(r, head[:])
+	r = io.MultiReader(bytes.NewReader(head[:n]), r)
 	if !isArmored(head[:n]) {
 		return r
 	}

@@ -14,6 +14,9 @@ import (
 // read from stdin and what it produces is written to stdout; diagnostics go
 // to stderr. The result is the exit code the specification defines.
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if stdin == nil {
+		stdin = strings.NewReader("")
+	}
 	if len(args) == 0 {
 		printTopUsage(stderr)
 		return int(MissingArg)
@@ -24,7 +27,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		printTopUsage(stdout)
 		return 0
 	case "help":
-		if len(rest) == 0 {
+		if len(rest) == 0 || strings.HasPrefix(rest[0], "-") {
 			printTopUsage(stdout)
 			return 0
 		}
@@ -126,10 +129,12 @@ func (inv *invocation) parse(fs *flag.FlagSet, args []string) ([]string, error) 
 				inv.usage(fs, inv.stdout)
 				return nil, errHelp
 			}
-			if strings.Contains(err.Error(), "needs an argument") {
-				return nil, withCode(MissingArg, err)
+			// The flag package spells options with one dash.
+			msg := strings.Replace(err.Error(), ": -", ": --", 1)
+			if strings.Contains(msg, "needs an argument") {
+				return nil, fail(MissingArg, "%s", msg)
 			}
-			return nil, withCode(UnsupportedOption, err)
+			return nil, fail(UnsupportedOption, "%s", msg)
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {

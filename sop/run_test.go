@@ -157,6 +157,11 @@ func TestProtectedKeys(t *testing.T) {
 	if got := ok(t, ct, "decrypt", "--with-key-password", pw, keyFile); !bytes.Equal(got, message) {
 		t.Errorf("decrypt with unlocked key: %q", got)
 	}
+	// A password opens the message even though the key stays locked.
+	both := ok(t, message, "encrypt", "--with-password", wrong, certFile)
+	if got := ok(t, both, "decrypt", "--with-password", wrong, keyFile); !bytes.Equal(got, message) {
+		t.Errorf("decrypt with a password next to a locked key: %q", got)
+	}
 	wantCode(t, KeyIsProtected, message, "encrypt", "--sign-with", keyFile, certFile)
 	wantCode(t, KeyIsProtected, message, "inline-sign", keyFile)
 	wantCode(t, KeyIsProtected, key, "revoke-key")
@@ -347,10 +352,10 @@ func TestSessionKeys(t *testing.T) {
 	pw := file(t, dir, "pw", []byte("sesame"))
 
 	for i, args := range [][]string{
-		{alice.cert},              // SEIPDv1
-		{six.cert},                // SEIPDv2
-		{alice.cert, six.cert},    // mixed: SEIPDv1
-		{"--with-password", pw},   // password only
+		{alice.cert},            // SEIPDv1
+		{six.cert},              // SEIPDv2
+		{alice.cert, six.cert},  // mixed: SEIPDv1
+		{"--with-password", pw}, // password only
 		{"--with-password", pw, six.cert},
 	} {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {

@@ -6,6 +6,8 @@ import (
 
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
+
+	"github.com/veilsocial/veil/wasmclient/spool"
 )
 
 // OpenPGP packet tags that decide an armor label.
@@ -246,11 +248,11 @@ func runDearmor(inv *invocation, args []string) error {
 	}
 	// Decode all of it first: a bad checksum at the end must not leave
 	// half the data on stdout.
-	sp, err := spoolFrom(block.Body)
+	sp, err := spool.From(block.Body)
 	if err != nil {
 		return fail(BadData, "bad ASCII armor: %v", err)
 	}
-	defer sp.close()
-	_, err = io.Copy(inv.stdout, sp.reader())
+	defer sp.Close()
+	_, err = io.Copy(inv.stdout, sp.Reader())
 	return err
 }

@@ -8,6 +8,8 @@ import (
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 
 	"github.com/veilsocial/veil/wasmclient/envelope"
+
+	"github.com/veilsocial/veil/wasmclient/spool"
 )
 
 func runDecrypt(inv *invocation, args []string) error {
@@ -75,12 +77,12 @@ func runDecrypt(inv *invocation, args []string) error {
 		return err
 	}
 
-	msg, err := spoolFrom(inv.stdin)
+	msg, err := spool.From(inv.stdin)
 	if err != nil {
 		return err
 	}
-	defer msg.close()
-	if _, err := envelope.ListRecipients(msg.reader()); err != nil {
+	defer msg.Close()
+	if _, err := envelope.ListRecipients(msg.Reader()); err != nil {
 		return fail(BadData, "not an encrypted OpenPGP message: %v", err)
 	}
 
@@ -149,12 +151,12 @@ func runDecrypt(inv *invocation, args []string) error {
 // decryption) and the CERTS (for signatures). envelope refuses a message
 // with a bad signature by a known key; SOP decrypts it and just does not
 // list that signature, so it is opened again with the KEYS alone.
-func openMessage(msg *spool, w io.Writer, opts envelope.OpenOptions, keys, certs openpgp.EntityList) (*envelope.Result, error) {
+func openMessage(msg *spool.Spool, w io.Writer, opts envelope.OpenOptions, keys, certs openpgp.EntityList) (*envelope.Result, error) {
 	opts.Keyring = append(append(openpgp.EntityList{}, keys...), certs...)
-	res, err := envelope.Decrypt(msg.reader(), w, &opts)
+	res, err := envelope.Decrypt(msg.Reader(), w, &opts)
 	if errors.Is(err, envelope.ErrBadSignature) && len(certs) > 0 {
 		opts.Keyring = keys
-		res, err = envelope.Decrypt(msg.reader(), w, &opts)
+		res, err = envelope.Decrypt(msg.Reader(), w, &opts)
 	}
 	return res, err
 }

@@ -12,6 +12,8 @@ import (
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 
 	"github.com/veilsocial/veil/wasmclient/envelope"
+
+	"github.com/veilsocial/veil/wasmclient/spool"
 )
 
 func runEncrypt(inv *invocation, args []string) error {
@@ -88,12 +90,12 @@ func runEncrypt(inv *invocation, args []string) error {
 	// Text must be checked to the end before the message counts: hold
 	// the ciphertext (never the plaintext) until then.
 	var out io.Writer = inv.stdout
-	var held *spool
+	var held *spool.Spool
 	in := inv.stdin
 	var text *utf8Check
 	if mode == "text" {
-		held = &spool{}
-		defer held.close()
+		held = spool.New(0, "")
+		defer held.Close()
 		out = held
 		text = &utf8Check{r: in}
 		in = text
@@ -116,7 +118,7 @@ func runEncrypt(inv *invocation, args []string) error {
 		return fail(ExpectedText, "--as=text: input is not UTF-8 text")
 	}
 	if held != nil {
-		if _, err := io.Copy(inv.stdout, held.reader()); err != nil {
+		if _, err := io.Copy(inv.stdout, held.Reader()); err != nil {
 			return err
 		}
 	}

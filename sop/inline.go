@@ -13,6 +13,8 @@ import (
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 
 	"github.com/veilsocial/veil/wasmclient/envelope"
+
+	"github.com/veilsocial/veil/wasmclient/spool"
 )
 
 var clearsignBegin = []byte("-----BEGIN PGP SIGNED MESSAGE-----")
@@ -53,11 +55,11 @@ func runInlineSign(inv *invocation, args []string) error {
 	in := inv.stdin
 	var out io.Writer = inv.stdout
 	var text *utf8Check
-	var held *spool
+	var held *spool.Spool
 	if mode != "binary" {
 		// Hold the output until the input proved to be text.
-		held = &spool{}
-		defer held.close()
+		held = spool.New(0, "")
+		defer held.Close()
 		out = held
 		text = &utf8Check{r: in}
 		in = text
@@ -97,7 +99,7 @@ func runInlineSign(inv *invocation, args []string) error {
 	case mode == "clearsigned":
 		return copyClearsigned(inv.stdout, held)
 	case held != nil:
-		_, err = io.Copy(inv.stdout, held.reader())
+		_, err = io.Copy(inv.stdout, held.Reader())
 	}
 	return err
 }
@@ -106,10 +108,10 @@ func runInlineSign(inv *invocation, args []string) error {
 // armoring its signature block again the way armor does: go-crypto writes
 // it without a CRC24 checksum, and GnuPG 2.2 misreads such armor when its
 // base64 ends without padding.
-func copyClearsigned(w io.Writer, msg *spool) error {
+func copyClearsigned(w io.Writer, msg *spool.Spool) error {
 	const tailMax = 64 << 10
-	start := max(msg.size-tailMax, 0)
-	tail, err := io.ReadAll(msg.section(start, msg.size-start))
+	start := max(msg.Size()-tailMax, 0)
+	tail, err := io.ReadAll(msg.Section(start, msg.Size()-start))
 	if err != nil {
 		return err
 	}
@@ -121,7 +123,7 @@ func copyClearsigned(w io.Writer, msg *spool) error {
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(w, msg.section(0, start+int64(i))); err != nil {
+	if _, err := io.Copy(w, msg.Section(0, start+int64(i))); err != nil {
 		return err
 	}
 	return writeArmored(w, sigs, true)
@@ -150,16 +152,16 @@ func runInlineVerify(inv *invocation, args []string) error {
 	if err != nil {
 		return err
 	}
-	msg, err := spoolFrom(inv.stdin)
+	msg, err := spool.From(inv.stdin)
 	if err != nil {
 		return err
 	}
-	defer msg.close()
+	defer msg.Close()
 
 	var vs []verification
 	var body io.Reader
-	if isClearsigned(msg.head(128)) {
-		data, err := io.ReadAll(msg.reader())
+	if isClearsigned(msg.Head(128)) {
+		data, err := io.ReadAll(msg.Reader())
 		if err != nil {
 			return err
 		}
@@ -178,9 +180,9 @@ func runInlineVerify(inv *invocation, args []string) error {
 		// text; like gpg and sqop, give the text back with one.
 		body = io.MultiReader(bytes.NewReader(b.Plaintext), bytes.NewReader([]byte{'\n'}))
 	} else {
-		held := &spool{}
-		defer held.close()
-		res, err := envelope.Decrypt(msg.reader(), held, &envelope.OpenOptions{Keyring: certs})
+		held := spool.New(0, "")
+		defer held.Close()
+		res, err := envelope.Decrypt(msg.Reader(), held, &envelope.OpenOptions{Keyring: certs})
 		switch {
 		case errors.Is(err, envelope.ErrBadSignature):
 			return fail(NoSignature, "%v", err)
@@ -192,7 +194,7 @@ func runInlineVerify(inv *invocation, args []string) error {
 			return fail(BadData, "the message is encrypted: use decrypt")
 		}
 		vs = envelopeVerifications(res.Signatures, certs, win)
-		body = held.reader()
+		body = held.Reader()
 	}
 	if len(vs) == 0 {
 		return fail(NoSignature, "no good signature by the given certificates")
@@ -220,17 +222,17 @@ func runInlineDetach(inv *invocation, args []string) error {
 	if err := checkOutput(*signaturesOut); err != nil {
 		return err
 	}
-	msg, err := spoolFrom(inv.stdin)
+	msg, err := spool.From(inv.stdin)
 	if err != nil {
 		return err
 	}
-	defer msg.close()
+	defer msg.Close()
 
 	var sigs []byte
-	body := &spool{}
-	defer body.close()
-	if isClearsigned(msg.head(128)) {
-		data, err := io.ReadAll(msg.reader())
+	body := spool.New(0, "")
+	defer body.Close()
+	if isClearsigned(msg.Head(128)) {
+		data, err := io.ReadAll(msg.Reader())
 		if err != nil {
 			return err
 		}
@@ -244,10 +246,10 @@ func runInlineDetach(inv *invocation, args []string) error {
 		if _, err := body.Write(b.Plaintext); err != nil {
 			return err
 		}
-	} else if sigs, err = detachInline(msg.reader(), body); err != nil {
+	} else if sigs, err = detachInline(msg.Reader(), body); err != nil {
 		return err
 	}
-	if _, err := io.Copy(inv.stdout, body.reader()); err != nil {
+	if _, err := io.Copy(inv.stdout, body.Reader()); err != nil {
 		return err
 	}
 	var out bytes.Buffer

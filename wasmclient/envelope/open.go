@@ -139,6 +139,13 @@ func Decrypt(r io.Reader, w io.Writer, opts *OpenOptions) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
+	} else if len(passwords) > 0 {
+		// The message's password packets choose the cost of trying a
+		// password; refuse the ones that would exhaust memory or time.
+		in, err = checkPasswordPackets(in)
+		if err != nil {
+			return nil, err
+		}
 	}
 	no := false
 	config := &packet.Config{

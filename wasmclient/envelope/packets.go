@@ -200,3 +200,116 @@ func binaryReader(r io.Reader) (io.Reader, error) {
 	}
 	return block.Body, nil
 }
+
+// Limits on the cost of a password packet's string-to-key function (S2K).
+// The packet, that is whoever wrote the message, chooses it; trying a
+// password runs it. Argon2 is capped at 2 GiB (2^21 KiB, the largest that
+// RFC 9580 §3.7.1.4 recommends) and at 2^22 KiB-passes of work; the OpenPGP
+// library accepts up to 2^31 KiB (2 TiB), which aborts the process before a
+// single byte is checked. Iterated and salted S2K is bounded by its encoding
+// (at most 65,011,712 bytes hashed, some 50 ms), but each password is tried
+// on every password packet, so their number is capped too.
+const (
+	maxArgon2MemoryExp = 21
+	maxArgon2Work      = 1 << 22
+	maxPasswordPackets = 16
+)
+
+// checkPasswordPackets refuses a message whose password packets ask for more
+// than the limits above. It reads the key packets at the head of the message
+// and returns a reader of the whole message, unchanged. The OpenPGP library
+// collects password packets from everything before the encrypted data packet
+// and skips any other packet it finds there, so a head that does not split
+// into key packets and a data packet is refused, unless it begins the way an
+// unencrypted message does (the library then runs no password packet).
+func checkPasswordPackets(r io.Reader) (io.Reader, error) {
+	var head bytes.Buffer
+	s, err := splitMessage(io.TeeReader(r, &head))
+	replay := io.MultiReader(&head, r)
+	if errors.Is(err, errNotEncrypted) {
+		switch tag := firstTag(head.Bytes()); tag {
+		case tagSignature, tagOnePassSignature, tagCompressed, tagLiteral:
+			return replay, nil
+		default:
+			return nil, newError("decrypt", ErrUnsupported, fmt.Errorf("packet type %d before the encrypted data", tag))
+		}
+	}
+	if err != nil {
+		return nil, classify("decrypt", err)
+	}
+	n := 0
+	for _, kp := range s.keyPackets {
+		skesk, err := checkS2KCost(kp)
+		if err != nil {
+			return nil, newError("decrypt", ErrUnsupported, err)
+		}
+		if skesk {
+			n++
+		}
+	}
+	if n > maxPasswordPackets {
+		return nil, newError("decrypt", ErrUnsupported, fmt.Errorf("%d password packets (at most %d are tried)", n, maxPasswordPackets))
+	}
+	return replay, nil
+}
+
+// Tags of the packets that begin an unencrypted message.
+const (
+	tagSignature        = 2
+	tagOnePassSignature = 4
+	tagCompressed       = 8
+	tagLiteral          = 11
+)
+
+// firstTag returns the tag of the first packet of msg that is not a marker
+// packet, or -1.
+func firstTag(msg []byte) int {
+	br := bufio.NewReader(bytes.NewReader(msg))
+	for {
+		h, err := readHeader(br)
+		if err != nil {
+			return -1
+		}
+		if h.tag != tagMarker || h.length < 0 {
+			return h.tag
+		}
+		if _, err := br.Discard(int(min(h.length, int64(len(msg))))); err != nil {
+			return -1
+		}
+	}
+}
+
+// checkS2KCost checks the S2K specifier of a password packet (SKESK v4, v5
+// or v6, RFC 9580 §5.3) and reports whether pkt is one. Other packets, and
+// password packets too short to hold an S2K specifier, pass: they are the
+// OpenPGP library's to refuse.
+func checkS2KCost(pkt []byte) (skesk bool, err error) {
+	h, err := readHeader(bufio.NewReader(bytes.NewReader(pkt)))
+	if err != nil || h.tag != tagSKESK {
+		return false, nil
+	}
+	body := pkt[len(h.raw):]
+	if len(body) == 0 {
+		return true, nil
+	}
+	var off int
+	switch body[0] {
+	case 4: // version, cipher, S2K
+		off = 2
+	case 5: // version, cipher, AEAD mode, S2K
+		off = 3
+	case 6: // version, count, cipher, AEAD mode, count, S2K
+		off = 5
+	default:
+		return true, nil
+	}
+	const argon2 = 4 // S2K type: type, salt (16), passes, parallelism, memory exponent
+	if len(body) < off+20 || body[off] != argon2 {
+		return true, nil
+	}
+	passes, memExp := uint64(body[off+17]), body[off+19]
+	if memExp > maxArgon2MemoryExp || passes<<memExp > maxArgon2Work {
+		return true, fmt.Errorf("password packet asks for Argon2 with 2^%d KiB of memory and %d passes", memExp, passes)
+	}
+	return true, nil
+}

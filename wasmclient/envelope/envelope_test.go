@@ -13,6 +13,8 @@ import (
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 
 	"github.com/veilsocial/veil/wasmclient/persona"
+
+	"github.com/veilsocial/veil/wasmclient/pgppacket"
 )
 
 var (
@@ -266,12 +268,12 @@ func TestV6Profile(t *testing.T) {
 	fixtures(t)
 	msg := sealPost(t, "aead", v6a, []*openpgp.Entity{public(t, v6b)}, nil)
 	// Both keys ask for SEIPDv2.
-	s, err := splitMessage(bytes.NewReader(msg))
+	s, err := pgppacket.SplitMessage(bytes.NewReader(msg))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.seipdVersion != 2 {
-		t.Errorf("SEIPD version %d, want 2", s.seipdVersion)
+	if s.SEIPDVersion != 2 {
+		t.Errorf("SEIPD version %d, want 2", s.SEIPDVersion)
 	}
 	op, err := OpenPost(bytes.NewReader(msg), &OpenOptions{Keyring: openpgp.EntityList{v6b, public(t, v6a)}})
 	if err != nil || op.Text != "aead" {
@@ -287,9 +289,9 @@ func TestV6Profile(t *testing.T) {
 	}
 	// Mixed audiences fall back to SEIPDv1 so v4 tools can read.
 	mixed := sealPost(t, "mixed", v6a, []*openpgp.Entity{public(t, bob)}, nil)
-	s, err = splitMessage(bytes.NewReader(mixed))
-	if err != nil || s.seipdVersion != 1 {
-		t.Fatalf("mixed: version %d err %v", s.seipdVersion, err)
+	s, err = pgppacket.SplitMessage(bytes.NewReader(mixed))
+	if err != nil || s.SEIPDVersion != 1 {
+		t.Fatalf("mixed: version %d err %v", s.SEIPDVersion, err)
 	}
 }
 

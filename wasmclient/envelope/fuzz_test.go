@@ -21,6 +21,8 @@ import (
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 
 	"github.com/veilsocial/veil/wasmclient/persona"
+
+	"github.com/veilsocial/veil/wasmclient/pgppacket"
 )
 
 // The fuzz targets feed arbitrary bytes to everything in this package that
@@ -393,7 +395,7 @@ func FuzzSplit(f *testing.F) {
 	f.Add([]byte{0x84, 0x01, 0x03, 0x8c, 0x00, 0xa4, 0x00})             // old-format packets
 	f.Add([]byte{0xc1, 0xff, 0x00, 0x00, 0x00, 0x01, 0x03, 0xd4, 0x01}) // five-octet length, AEAD
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s, err := splitMessage(bytes.NewReader(data))
+		s, err := pgppacket.SplitMessage(bytes.NewReader(data))
 		if err != nil {
 			if s != nil {
 				t.Fatal("a split and an error")
@@ -401,27 +403,27 @@ func FuzzSplit(f *testing.F) {
 			return
 		}
 		var rebuilt []byte
-		for _, kp := range s.keyPackets {
-			h, err := readHeader(bufio.NewReader(bytes.NewReader(kp)))
+		for _, kp := range s.KeyPackets {
+			h, err := pgppacket.ReadHeader(bufio.NewReader(bytes.NewReader(kp)))
 			if err != nil {
 				t.Fatalf("key packet %x: %v", kp, err)
 			}
-			if h.tag != tagPKESK && h.tag != tagSKESK {
-				t.Fatalf("key packet with tag %d", h.tag)
+			if h.Tag != pgppacket.TagPKESK && h.Tag != pgppacket.TagSKESK {
+				t.Fatalf("key packet with tag %d", h.Tag)
 			}
-			if int64(len(kp)) != int64(len(h.raw))+h.length {
-				t.Fatalf("key packet of %d bytes says %d+%d", len(kp), len(h.raw), h.length)
+			if int64(len(kp)) != int64(len(h.Raw))+h.Length {
+				t.Fatalf("key packet of %d bytes says %d+%d", len(kp), len(h.Raw), h.Length)
 			}
 			rebuilt = append(rebuilt, kp...)
 		}
-		rest, err := io.ReadAll(s.data)
+		rest, err := io.ReadAll(s.Data)
 		if err != nil {
 			t.Fatal(err)
 		}
-		switch s.dataTag {
-		case tagSEIPD, tagAEAD, tagSED:
+		switch s.DataTag {
+		case pgppacket.TagSEIPD, pgppacket.TagAEAD, pgppacket.TagSED:
 		default:
-			t.Fatalf("data packet tag %d", s.dataTag)
+			t.Fatalf("data packet tag %d", s.DataTag)
 		}
 		if !bytes.HasSuffix(data, rest) || len(rest) == 0 {
 			t.Fatalf("the data is not the rest of the input")
@@ -432,19 +434,19 @@ func FuzzSplit(f *testing.F) {
 		var kept []byte
 		br := bufio.NewReader(bytes.NewReader(head))
 		for {
-			h, err := readHeader(br)
+			h, err := pgppacket.ReadHeader(br)
 			if err == io.EOF {
 				break
 			}
-			if err != nil || h.length < 0 {
+			if err != nil || h.Length < 0 {
 				t.Fatalf("head %x does not parse: %v", head, err)
 			}
-			body := make([]byte, h.length)
+			body := make([]byte, h.Length)
 			if _, err := io.ReadFull(br, body); err != nil {
 				t.Fatalf("head %x: %v", head, err)
 			}
-			if h.tag != tagMarker {
-				kept = append(append(kept, h.raw...), body...)
+			if h.Tag != pgppacket.TagMarker {
+				kept = append(append(kept, h.Raw...), body...)
 			}
 		}
 		if !bytes.Equal(kept, rebuilt) {
@@ -472,19 +474,19 @@ func FuzzFraming(f *testing.F) {
 		want := walkFraming(data)
 		// All at once, one byte at a time, and in reads of cut bytes.
 		for _, size := range []int{len(data) + 1, 1, int(cut)%64 + 1} {
-			fr := &framing{r: &chunkReader{data: data, size: size}}
+			fr := pgppacket.NewFraming(&chunkReader{data: data, size: size})
 			if _, err := io.Copy(io.Discard, readerOnly{fr}); err != nil {
 				t.Fatal(err)
 			}
-			if got := fr.finish() == nil; got != want {
+			if got := fr.Finish() == nil; got != want {
 				t.Fatalf("reads of %d: framing says ok=%v, walk says %v", size, got, want)
 			}
 		}
 		// finish also notices a byte the reader left unread.
 		if len(data) > 0 {
-			fr := &framing{r: bytes.NewReader(data)}
+			fr := pgppacket.NewFraming(bytes.NewReader(data))
 			io.ReadFull(fr, make([]byte, len(data)-1))
-			if fr.finish() == nil {
+			if fr.Finish() == nil {
 				t.Fatal("finish missed an unread byte")
 			}
 		}

@@ -5,11 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	pgperrors "github.com/ProtonMail/go-crypto/openpgp/errors"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
+
+	"github.com/veilsocial/veil/wasmclient/pgppacket"
+
+	"github.com/veilsocial/veil/wasmclient/spool"
 )
 
 // OpenOptions tell Decrypt what it may use.
@@ -130,7 +135,7 @@ func Decrypt(r io.Reader, w io.Writer, opts *OpenOptions) (*Result, error) {
 	if err != nil {
 		return nil, classify("decrypt", err)
 	}
-	fr := &framing{r: in}
+	fr := pgppacket.NewFraming(in)
 	in = fr
 	res := &Result{}
 	passwords := opts.Passwords
@@ -142,9 +147,12 @@ func Decrypt(r io.Reader, w io.Writer, opts *OpenOptions) (*Result, error) {
 	} else if len(passwords) > 0 {
 		// The message's password packets choose the cost of trying a
 		// password; refuse the ones that would exhaust memory or time.
-		in, err = checkPasswordPackets(in)
+		in, err = pgppacket.CheckPasswordPackets(in)
+		if errors.Is(err, pgppacket.ErrTooCostly) {
+			return nil, newError("decrypt", ErrUnsupported, err)
+		}
 		if err != nil {
-			return nil, err
+			return nil, classify("decrypt", err)
 		}
 	}
 	no := false
@@ -202,15 +210,15 @@ func Decrypt(r io.Reader, w io.Writer, opts *OpenOptions) (*Result, error) {
 	if memLimit <= 0 {
 		memLimit = 8 << 20
 	}
-	sp := &spool{memLimit: memLimit, dir: opts.TempDir}
-	defer sp.close()
+	sp := spool.New(memLimit, opts.TempDir)
+	defer sp.Close()
 	body := md.UnverifiedBody
 	if opts.MaxSize > 0 {
 		body = io.LimitReader(body, opts.MaxSize+1)
 	}
 	n, err := io.Copy(sp, body)
 	if err != nil {
-		var pe *fsPathError
+		var pe *os.PathError
 		if errors.As(err, &pe) {
 			return nil, fmt.Errorf("decrypt: cannot hold plaintext while it is checked: %w", err)
 		}
@@ -220,7 +228,7 @@ func Decrypt(r io.Reader, w io.Writer, opts *OpenOptions) (*Result, error) {
 		return nil, newError("decrypt", ErrTooLarge, fmt.Errorf("more than %d bytes", opts.MaxSize))
 	}
 	res.Size = n
-	if err := fr.finish(); err != nil {
+	if err := fr.Finish(); err != nil {
 		return nil, classify("decrypt", err)
 	}
 	if !md.IsSigned && md.SignatureError != nil {
@@ -234,7 +242,7 @@ func Decrypt(r io.Reader, w io.Writer, opts *OpenOptions) (*Result, error) {
 	if err := checkSignatures(md, res); err != nil {
 		return nil, err
 	}
-	if err := sp.copyTo(w); err != nil {
+	if _, err := sp.WriteTo(w); err != nil {
 		return nil, fmt.Errorf("decrypt: failed to write plaintext: %w", err)
 	}
 	return res, nil

@@ -10,6 +10,8 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	"github.com/ProtonMail/go-crypto/openpgp/s2k"
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
+
+	"github.com/veilsocial/veil/wasmclient/pgppacket"
 )
 
 // argon2Bomb is a 58-byte message: a v4 password packet whose S2K is
@@ -50,18 +52,18 @@ func TestPasswordS2KLimits(t *testing.T) {
 	// capped.
 	one := argon2Bomb(1, 10)[:24]
 	var many []byte
-	for range maxPasswordPackets + 1 {
+	for range pgppacket.MaxPasswordPackets + 1 {
 		many = append(many, one...)
 	}
 	many = append(many, argon2Bomb(1, 10)[24:]...)
 	if _, err := Decrypt(bytes.NewReader(many), io.Discard, &OpenOptions{Passwords: pw}); !errors.Is(err, ErrUnsupported) {
-		t.Errorf("%d password packets: %v", maxPasswordPackets+1, err)
+		t.Errorf("%d password packets: %v", pgppacket.MaxPasswordPackets+1, err)
 	}
 	// A head the splitter refuses is not passed on unchecked: here more
 	// key packets than it reads (each a PKESK of an unknown algorithm,
 	// which the OpenPGP library would skip) hide the 2 TiB packet.
 	var hidden []byte
-	for range maxKeyPackets + 1 {
+	for range pgppacket.MaxKeyPackets + 1 {
 		hidden = append(hidden, 0xc1, 10, 3, 0, 0, 0, 0, 0, 0, 0, 0, 100)
 	}
 	hidden = append(hidden, argon2Bomb(1, 31)...)
@@ -139,5 +141,39 @@ func TestPasswordMessages(t *testing.T) {
 	bomb[7+19] = 31
 	if _, err := Decrypt(bytes.NewReader(bomb), io.Discard, &OpenOptions{Passwords: [][]byte{pw}}); !errors.Is(err, ErrUnsupported) {
 		t.Errorf("v6 packet asking for 2 TiB: %v", err)
+	}
+}
+
+// TestPasswordOnlyIsV4 checks that a message for passwords alone uses the
+// packets gpg 2.2 reads (v4 SKESK, SEIPDv1), one password packet per
+// password, and opens with any of them.
+func TestPasswordOnlyIsV4(t *testing.T) {
+	var buf bytes.Buffer
+	w, err := Encrypt(&buf, nil, nil, &SealOptions{Passwords: [][]byte{[]byte("one"), []byte("two")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(w, "for password holders")
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := pgppacket.SplitMessage(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.KeyPackets) != 2 || s.SEIPDVersion != 1 {
+		t.Fatalf("%d key packets, SEIPD v%d", len(s.KeyPackets), s.SEIPDVersion)
+	}
+	for _, kp := range s.KeyPackets {
+		h, err := pgppacket.ReadHeader(bytes.NewReader(kp))
+		if err != nil || h.Tag != pgppacket.TagSKESK || kp[len(h.Raw)] != 4 {
+			t.Fatalf("key packet %x is not a v4 SKESK", kp[:4])
+		}
+	}
+	for _, pass := range []string{"one", "two"} {
+		var out bytes.Buffer
+		if _, err := Decrypt(bytes.NewReader(buf.Bytes()), &out, &OpenOptions{Passwords: [][]byte{[]byte(pass)}}); err != nil || out.String() != "for password holders" {
+			t.Errorf("password %q: %v %q", pass, err, out.String())
+		}
 	}
 }

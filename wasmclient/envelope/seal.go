@@ -93,7 +93,16 @@ func Encrypt(w io.Writer, to []*openpgp.Entity, signer *openpgp.Entity, opts *Se
 		visible = to
 	}
 	if len(visible)+len(hidden) == 0 {
-		return openpgp.SymmetricallyEncryptWithParams(opts.Passwords[0], w, params)
+		// Password only: SEIPDv1 and a v4 password packet, which every
+		// tool reads (gpg 2.2 reads no v6 password packets). The first
+		// password makes the session key; the others wrap it.
+		config.AEADConfig = nil
+		params.Passwords = opts.Passwords[1:]
+		pw, err := openpgp.SymmetricallyEncryptWithParams(opts.Passwords[0], w, params)
+		if err != nil {
+			return nil, classifySeal("encrypt", err)
+		}
+		return pw, nil
 	}
 	pw, err := openpgp.EncryptWithParams(w, visible, hidden, params)
 	if err != nil {

@@ -14,6 +14,8 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	"github.com/ProtonMail/go-crypto/openpgp/s2k"
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
+
+	"github.com/veilsocial/veil/wasmclient/pgppacket"
 )
 
 // SessionKey is the symmetric key of one message.
@@ -68,12 +70,12 @@ func ListRecipients(msg io.Reader, shares ...[]byte) ([]Recipient, error) {
 	if err != nil {
 		return nil, classify("audience", err)
 	}
-	s, err := splitMessage(in)
+	s, err := pgppacket.SplitMessage(in)
 	if err != nil {
 		return nil, classifySplit("audience", err)
 	}
 	var out []Recipient
-	for _, kp := range s.keyPackets {
+	for _, kp := range s.KeyPackets {
 		if ek, ok := parseKeyPacket(kp).(*packet.EncryptedKey); ok {
 			out = append(out, Recipient{KeyID: ek.KeyId, Hidden: ek.KeyId == 0})
 		}
@@ -98,7 +100,7 @@ func parseKeyPacket(raw []byte) packet.Packet {
 }
 
 func classifySplit(op string, err error) error {
-	if errors.Is(err, errNotEncrypted) {
+	if errors.Is(err, pgppacket.ErrNotEncrypted) {
 		return newError(op, ErrUnsupported, err)
 	}
 	return classify(op, err)
@@ -113,16 +115,16 @@ func RecoverSessionKey(msg io.Reader, keyring openpgp.EntityList, shares ...[]by
 	if err != nil {
 		return nil, classify("share", err)
 	}
-	s, err := splitMessage(io.MultiReader(append(readers(shares), in)...))
+	s, err := pgppacket.SplitMessage(io.MultiReader(append(readers(shares), in)...))
 	if err != nil {
 		return nil, classifySplit("share", err)
 	}
-	if s.dataTag != tagSEIPD {
-		return nil, newError("share", ErrUnsupported, fmt.Errorf("data packet type %d", s.dataTag))
+	if s.DataTag != pgppacket.TagSEIPD {
+		return nil, newError("share", ErrUnsupported, fmt.Errorf("data packet type %d", s.DataTag))
 	}
-	aead := s.seipdVersion == 2
+	aead := s.SEIPDVersion == 2
 	locked := false
-	for _, kp := range s.keyPackets {
+	for _, kp := range s.KeyPackets {
 		ek, ok := parseKeyPacket(kp).(*packet.EncryptedKey)
 		if !ok {
 			continue
@@ -141,7 +143,7 @@ func RecoverSessionKey(msg io.Reader, keyring openpgp.EntityList, shares ...[]by
 				}
 				sk := &SessionKey{Cipher: ek.CipherFunc, Key: bytes.Clone(ek.Key), AEAD: aead}
 				if aead {
-					sk.Cipher = s.seipdCipher
+					sk.Cipher = packet.CipherFunction(s.SEIPDCipher)
 				}
 				return sk, nil
 			}
@@ -210,25 +212,25 @@ func Join(msg io.Reader, shares ...[]byte) (io.Reader, error) {
 // wrapping the session key takes their place. The recipients of the
 // original key packets are recorded in res.
 func withSessionKey(in io.Reader, sk *SessionKey, res *Result) (io.Reader, [][]byte, error) {
-	s, err := splitMessage(in)
+	s, err := pgppacket.SplitMessage(in)
 	if err != nil {
 		return nil, nil, classifySplit("decrypt", err)
 	}
-	for _, kp := range s.keyPackets {
+	for _, kp := range s.KeyPackets {
 		if ek, ok := parseKeyPacket(kp).(*packet.EncryptedKey); ok {
 			res.Recipients = append(res.Recipients, Recipient{KeyID: ek.KeyId, Hidden: ek.KeyId == 0})
 		} else {
 			res.Passwords++
 		}
 	}
-	aead := s.seipdVersion == 2
+	aead := s.SEIPDVersion == 2
 	password := make([]byte, 32)
 	if _, err := rand.Read(password); err != nil {
 		return nil, nil, err
 	}
 	cipher := sk.Cipher
 	if aead {
-		cipher = s.seipdCipher
+		cipher = packet.CipherFunction(s.SEIPDCipher)
 	}
 	config := &packet.Config{
 		DefaultCipher: cipher,
@@ -240,5 +242,5 @@ func withSessionKey(in io.Reader, sk *SessionKey, res *Result) (io.Reader, [][]b
 	if err := packet.SerializeSymmetricKeyEncryptedAEADReuseKey(&head, sk.Key, password, aead, config); err != nil {
 		return nil, nil, newError("decrypt", ErrUnsupported, err)
 	}
-	return io.MultiReader(&head, s.data), [][]byte{password}, nil
+	return io.MultiReader(&head, s.Data), [][]byte{password}, nil
 }

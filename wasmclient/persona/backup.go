@@ -14,6 +14,8 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	"github.com/ProtonMail/go-crypto/openpgp/s2k"
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
+
+	"github.com/veilsocial/veil/wasmclient/pgppacket"
 )
 
 // BackupFormat names the backup document inside the encrypted file.
@@ -121,7 +123,12 @@ func (s *Store) Restore(r io.Reader, passphrase []byte) (RestoreReport, error) {
 		tried = true
 		return passphrase, nil
 	}
-	md, err := openpgp.ReadMessage(block.Body, nil, prompt, nil)
+	// A hostile file could ask for an S2K that exhausts memory.
+	body, err := pgppacket.CheckPasswordPackets(block.Body)
+	if err != nil {
+		return RestoreReport{}, fmt.Errorf("%w: %v", ErrBadBackup, err)
+	}
+	md, err := openpgp.ReadMessage(body, nil, prompt, nil)
 	if err != nil {
 		if errors.Is(err, ErrBadPassphrase) || errors.Is(err, pgperrors.ErrKeyIncorrect) {
 			return RestoreReport{}, ErrBadPassphrase

@@ -23,7 +23,11 @@ type Framing struct {
 	partial bool   // the current chunk is followed by another length
 	toEnd   bool   // legacy packet of indeterminate length
 	bad     bool
+	tags    []int // top-level packet tags seen, up to maxTags
 }
+
+// maxTags bounds how many top-level packet tags a Framing records.
+const maxTags = MaxKeyPackets + 64
 
 // NewFraming returns a Framing that reads from r.
 func NewFraming(r io.Reader) *Framing { return &Framing{r: r} }
@@ -59,6 +63,9 @@ func (f *Framing) header() {
 		if h&0x80 == 0 {
 			f.bad = true
 			return
+		}
+		if len(f.hdr) == 1 {
+			f.tag(h)
 		}
 		if h&0x40 == 0 {
 			size := legacySize(h)
@@ -106,3 +113,18 @@ func (f *Framing) Finish() error {
 	}
 	return nil
 }
+
+func (f *Framing) tag(h byte) {
+	if len(f.tags) >= maxTags {
+		f.bad = true
+		return
+	}
+	if h&0x40 == 0 {
+		f.tags = append(f.tags, int(h>>2)&0x0f)
+	} else {
+		f.tags = append(f.tags, int(h&0x3f))
+	}
+}
+
+// Tags returns the tags of the top-level packets seen so far, in order.
+func (f *Framing) Tags() []int { return f.tags }

@@ -16,37 +16,48 @@ type MessageKind int
 const (
 	// Encrypted: key packets (possibly none) and encrypted data.
 	Encrypted MessageKind = iota + 1
-	// Signed: signed or literal data, not encrypted.
+	// Signed: signed data, not encrypted (a public post).
 	Signed
+	// Literal: data that is neither encrypted nor signed.
+	Literal
 )
 
 // Kind checks the framing and grammar of b like IsMessage and also tells
-// whether the message is encrypted or only signed (or literal).
+// whether the message is encrypted, signed, or neither.
 func Kind(b []byte) (MessageKind, bool) {
+	var tags []int
+	for len(b) > 0 {
+		tag, rest, ok := Next(b)
+		if !ok {
+			return 0, false
+		}
+		tags, b = append(tags, tag), rest
+	}
+	return KindOf(tags)
+}
+
+// KindOf checks a sequence of top-level packet tags against the message
+// grammar (RFC 9580, section 10.3) and tells what kind of message it is.
+func KindOf(tags []int) (MessageKind, bool) {
 	const (
 		before = iota // signatures, one-pass signatures, key packets may come
 		keys          // after a key packet: more key packets or encrypted data
 		after         // after the body: the one-pass signatures' signatures
 	)
 	state := before
-	onePass, trailing := 0, 0
+	onePass, leading, trailing := 0, 0, 0
 	var kind MessageKind
-	for len(b) > 0 {
-		tag, rest, ok := Next(b)
-		if !ok {
-			return 0, false
-		}
-		b = rest
+	for _, tag := range tags {
 		switch tag {
 		case TagMarker, TagPadding:
 			// Ignored by readers wherever they appear.
 		case TagPKESK, TagSKESK:
-			if state == after {
+			if state == after || onePass > 0 || leading > 0 {
 				return 0, false
 			}
 			state = keys
 		case TagSED, TagSEIPD, TagAEAD:
-			if state == after || onePass > 0 {
+			if state == after || onePass > 0 || leading > 0 {
 				return 0, false
 			}
 			state, kind = after, Encrypted
@@ -66,6 +77,8 @@ func Kind(b []byte) (MessageKind, bool) {
 				return 0, false
 			case after:
 				trailing++
+			default:
+				leading++
 			}
 		default:
 			return 0, false
@@ -73,6 +86,9 @@ func Kind(b []byte) (MessageKind, bool) {
 	}
 	if kind == 0 || trailing != onePass {
 		return 0, false
+	}
+	if kind == Signed && onePass == 0 && leading == 0 {
+		kind = Literal
 	}
 	return kind, true
 }

@@ -28,9 +28,11 @@ func TestKind(t *testing.T) {
 		want MessageKind
 		ok   bool
 	}{
-		{"literal", newLiteral, Signed, true},
-		{"legacy literal", legacyLiteral, Signed, true},
-		{"partial literal", partialLiteral, Signed, true},
+		{"literal", newLiteral, Literal, true},
+		{"legacy literal", legacyLiteral, Literal, true},
+		{"partial literal", partialLiteral, Literal, true},
+		{"signature first", cat(signature, newLiteral), Signed, true},
+		{"signature then keys", cat(signature, pkesk, seipd), 0, false},
 		{"signed", cat(onePass, newLiteral, signature), Signed, true},
 		{"encrypted", cat(pkesk, pkesk, seipd), Encrypted, true},
 		{"no key packets", seipd, Encrypted, true},
@@ -87,6 +89,9 @@ func TestFraming(t *testing.T) {
 		if err := f.Finish(); err != nil {
 			t.Errorf("%x: %v", msg, err)
 		}
+		if k, ok := KindOf(f.Tags()); !ok || k == 0 {
+			t.Errorf("%x: tags %v do not make a message", msg, f.Tags())
+		}
 	}
 	bad := [][]byte{cat(pkesk, seipd)[:6], {0xcb, 0xe0, 'b'}, {0x01}}
 	for _, msg := range bad {
@@ -116,6 +121,11 @@ func FuzzNext(f *testing.F) {
 		ferr := fr.Finish()
 		if ok && ferr != nil {
 			t.Fatalf("Kind accepts (%v) what Framing rejects: %v", kind, ferr)
+		}
+		if ferr == nil {
+			if k2, ok2 := KindOf(fr.Tags()); ok2 != ok || k2 != kind {
+				t.Fatalf("streaming says %v %v, slice says %v %v", k2, ok2, kind, ok)
+			}
 		}
 		tag, rest, nok := Next(b)
 		if nok && (tag == 0 || len(rest) > len(b)) {

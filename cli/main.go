@@ -63,6 +63,7 @@ func commands() []command {
 		{"encrypt", "encrypt and sign a post (stdin) to friends", runEncrypt},
 		{"decrypt", "decrypt and verify a post or message (stdin)", runDecrypt},
 		{"share", "let more friends read an existing post (share add)", runShare},
+		{"relay", "run a relay: ciphertext store, key directory, live events", runRelay},
 		{"sop", "the Stateless OpenPGP command-line interface", nil},
 		{"version", "print the version", func(env Env, _ []string) error {
 			fmt.Fprintln(env.Stdout, "veil", Version)

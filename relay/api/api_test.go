@@ -15,7 +15,9 @@ import (
 func TestErrorHandler(t *testing.T) {
 	e := echo.New()
 	e.HTTPErrorHandler = ErrorHandler(slog.New(slog.NewTextHandler(io.Discard, nil)))
-	e.GET("/api", func(c echo.Context) error { return Errorf(http.StatusRequestEntityTooLarge, CodeTooLarge, "over %d", 10) })
+	e.GET("/api", func(c echo.Context) error {
+		return Errorf(http.StatusRequestEntityTooLarge, CodeTooLarge, "over %d", 10)
+	})
 	e.GET("/plain", func(c echo.Context) error { return errors.New("secret detail") })
 	cases := []struct {
 		path   string

@@ -352,7 +352,7 @@ func (s *Store) AddContact(c *Contact) error {
 	fpr := Fingerprint(pub)
 	info := c.ContactInfo
 	if old, err := s.contact(fpr); err == nil {
-		pub, err = merge(old.Key, pub)
+		pub, err = Merge(old.Key, pub)
 		if err != nil {
 			return err
 		}
@@ -404,9 +404,10 @@ func mergeInfo(old, add ContactInfo) ContactInfo {
 	return out
 }
 
-// merge joins two copies of the same certificate: signatures and subkeys of
+// Merge joins two copies of the same certificate: signatures and subkeys of
 // both, serialized together and read back, so the newest self-signatures win.
-func merge(a, b *openpgp.Entity) (*openpgp.Entity, error) {
+// It refuses two different keys. Duplicate signatures are kept as they are.
+func Merge(a, b *openpgp.Entity) (*openpgp.Entity, error) {
 	if Fingerprint(a) != Fingerprint(b) {
 		return nil, errors.New("persona: refusing to merge two different keys")
 	}

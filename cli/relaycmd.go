@@ -1,0 +1,61 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/veilsocial/veil/relay"
+)
+
+// runRelay runs a relay node until SIGINT/SIGTERM.
+func runRelay(env Env, args []string) error {
+	fs := newFlags(env, "relay", "relay [--listen ADDR] [--data-dir DIR] [--config FILE] [options]")
+	configFile := fs.String("config", "", "JSON config file (settings as in docs/OPERATING.md; flags and VEIL_* variables override it)")
+	listen := fs.String("listen", "", "HTTP listen address (default 127.0.0.1:8080; $VEIL_LISTEN)")
+	dataDir := fs.String("data-dir", "", "data directory (default ./veil-data; $VEIL_DATA_DIR)")
+	publicURL := fs.String("public-url", "", "URL clients use to reach this relay ($VEIL_PUBLIC_URL)")
+	name := fs.String("name", "", "relay name shown in /v1/info ($VEIL_NAME)")
+	maxBlob := fs.Int64("max-blob-size", 0, "largest upload in bytes ($VEIL_MAX_BLOB_SIZE)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg := relay.Defaults()
+	if *configFile != "" {
+		if err := relay.LoadFile(&cfg, *configFile); err != nil {
+			return err
+		}
+	}
+	if err := relay.FromEnv(&cfg, env.Getenv); err != nil {
+		return usagef("%v", err)
+	}
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	set(&cfg.Listen, *listen)
+	set(&cfg.DataDir, *dataDir)
+	set(&cfg.PublicURL, *publicURL)
+	set(&cfg.Name, *name)
+	if *maxBlob > 0 {
+		cfg.MaxBlobSize = *maxBlob
+	}
+	node, err := relay.New(cfg)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := node.Start(); err != nil {
+		node.Shutdown(context.Background())
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "veil relay listening on %s (data in %s)\n", node.URL(), cfg.DataDir)
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), relay.ShutdownGrace(cfg))
+	defer cancel()
+	return node.Shutdown(sctx)
+}

@@ -1,0 +1,110 @@
+package relay
+
+import (
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/veilsocial/veil/relay/api"
+)
+
+// Info is the relay info document.
+type Info struct {
+	Name      string   `json:"name"`
+	Software  string   `json:"software"`
+	Version   string   `json:"version"`
+	URL       string   `json:"url"`
+	PeerID    string   `json:"peer_id"`
+	Addrs     []string `json:"addrs"`
+	Limits    Limits   `json:"limits"`
+	Protocols []string `json:"protocols"`
+}
+
+// Limits are what a client must stay within.
+type Limits struct {
+	MaxBlobSize  int64   `json:"max_blob_size"`
+	MaxShareSize int64   `json:"max_share_size"`
+	QuotaAnon    int64   `json:"quota_anonymous"`
+	QuotaPersona int64   `json:"quota_persona"`
+	RateAnon     float64 `json:"uploads_per_second_anonymous"`
+	RatePersona  float64 `json:"uploads_per_second_persona"`
+	MaxWSSubs    int     `json:"max_subscriptions"`
+}
+
+func (n *Node) info(c echo.Context) error {
+	return c.JSON(http.StatusOK, Info{
+		Name: n.cfg.Name, Software: "veil", Version: Version, URL: n.URL(),
+		Addrs:     []string{},
+		Protocols: []string{"veil/v1", "ipfs-trustless-gateway", "hkp", "vks", "wkd"},
+		Limits: Limits{
+			MaxBlobSize: n.cfg.MaxBlobSize, MaxShareSize: n.cfg.MaxShareSize,
+			QuotaAnon: n.cfg.QuotaAnon, QuotaPersona: n.cfg.QuotaPersona,
+			RateAnon: n.cfg.RateAnon, RatePersona: n.cfg.RatePersona, MaxWSSubs: n.cfg.MaxWSSubs,
+		},
+	})
+}
+
+func (n *Node) health(c echo.Context) error {
+	if _, err := n.store.Has(c.Request().Context(), probeCID); err != nil {
+		return c.JSON(http.StatusServiceUnavailable, map[string]any{"status": "degraded", "storage": err.Error()})
+	}
+	return c.JSON(http.StatusOK, map[string]any{"status": "ok"})
+}
+
+// nodeMetrics are the node's own Prometheus metrics.
+type nodeMetrics struct {
+	requests    *prometheus.CounterVec
+	duration    *prometheus.HistogramVec
+	uploads     prometheus.Counter
+	uploadBytes prometheus.Counter
+	shares      prometheus.Counter
+}
+
+func newNodeMetrics(reg prometheus.Registerer) *nodeMetrics {
+	m := &nodeMetrics{
+		requests:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "veil_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "code"}),
+		duration:    prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "veil_http_request_duration_seconds", Help: "HTTP request latency by route.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)}, []string{"route"}),
+		uploads:     prometheus.NewCounter(prometheus.CounterOpts{Name: "veil_blobs_uploaded_total", Help: "Blobs acknowledged."}),
+		uploadBytes: prometheus.NewCounter(prometheus.CounterOpts{Name: "veil_blobs_uploaded_bytes_total", Help: "Bytes of blobs acknowledged."}),
+		shares:      prometheus.NewCounter(prometheus.CounterOpts{Name: "veil_shares_added_total", Help: "Shares accepted."}),
+	}
+	reg.MustRegister(m.requests, m.duration, m.uploads, m.uploadBytes, m.shares)
+	return m
+}
+
+func (m *nodeMetrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		route := c.Path()
+		if route == "" {
+			route = "unmatched"
+		}
+		status := c.Response().Status
+		if err != nil {
+			status = api.FromError(err).Status
+		}
+		m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
+		m.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
+		return err
+	}
+}
+
+// recoverJSON turns a handler panic into a logged internal error.
+func recoverJSON(log *slog.Logger) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) (err error) {
+			defer func() {
+				if p := recover(); p != nil {
+					log.Error("handler panic", "path", c.Path(), "panic", p)
+					err = api.Errorf(http.StatusInternalServerError, api.CodeInternal, "internal error")
+				}
+			}()
+			return next(c)
+		}
+	}
+}

@@ -1,0 +1,210 @@
+package relay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/ipfs/boxo/blockservice"
+	"github.com/ipfs/boxo/gateway"
+	"github.com/ipfs/go-datastore"
+	"github.com/ipfs/go-datastore/namespace"
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/veilsocial/veil/relay/api"
+	"github.com/veilsocial/veil/relay/directory"
+	"github.com/veilsocial/veil/relay/hub"
+	"github.com/veilsocial/veil/storage"
+)
+
+// Version is the relay's version, shown in /v1/info.
+var Version = "0.1.0-dev"
+
+// Node is one relay.
+type Node struct {
+	cfg    Config
+	log    *slog.Logger
+	reg    *prometheus.Registry
+	store  *storage.Store
+	meta   datastore.Batching // the relay's own metadata: owners, shares
+	dir    *directory.Directory
+	broker hub.Broker
+	hub    *hub.Hub
+	echo   *echo.Echo
+
+	anonLimit, personaLimit, readLimit *Limiter
+
+	shareMu sync.Mutex // serializes share appends (index allocation)
+
+	srv    *http.Server
+	ln     net.Listener
+	served chan error
+
+	metrics *nodeMetrics
+}
+
+// Option changes how New builds a node.
+type Option func(*Node)
+
+// WithLogger sets the logger (default: JSON to stderr at info level).
+func WithLogger(l *slog.Logger) Option { return func(n *Node) { n.log = l } }
+
+// New opens a node's stores and builds its HTTP handler. It does not listen
+// yet: see Start.
+func New(cfg Config, opts ...Option) (*Node, error) {
+	cfg = cfg.withDefaults()
+	n := &Node{cfg: cfg, reg: prometheus.NewRegistry()}
+	for _, o := range opts {
+		o(n)
+	}
+	if n.log == nil {
+		n.log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	n.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	n.metrics = newNodeMetrics(n.reg)
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("relay: data directory: %w", err)
+	}
+	quota := max(cfg.QuotaAnon, cfg.QuotaPersona)
+	st, err := storage.Open(storage.Config{
+		Dir:           filepath.Join(cfg.DataDir, "store"),
+		RawLimit:      cfg.RawLimit,
+		MaxBlobSize:   cfg.MaxBlobSize,
+		QuotaPerOwner: quota,
+		QuotaTotal:    cfg.QuotaTotal,
+		Registerer:    n.reg,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("relay: %w", err)
+	}
+	n.store = st
+	n.meta = namespace.Wrap(st.Datastore(), datastore.NewKey("/relay"))
+	n.broker = hub.NewMemoryBroker(hub.MemoryConfig{HistorySize: cfg.HistorySize})
+	n.hub = hub.New(hub.Config{
+		MaxConnections:   cfg.MaxWSConns,
+		MaxSubscriptions: cfg.MaxWSSubs,
+		Registerer:       n.reg,
+		Logger:           n.log,
+	}, n.broker)
+	n.dir, err = directory.New(st.Datastore(), directory.Options{
+		OnUpdate:   n.keyChanged,
+		Registerer: n.reg,
+		Logger:     n.log,
+	})
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("relay: %w", err)
+	}
+	n.anonLimit = NewLimiter(cfg.RateAnon, cfg.BurstAnon, 0)
+	n.personaLimit = NewLimiter(cfg.RatePersona, cfg.BurstPersona, 0)
+	n.readLimit = NewLimiter(cfg.RateRead, cfg.BurstRead, 0)
+	if err := n.routes(); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return n, nil
+}
+
+// routes builds the echo router.
+func (n *Node) routes() error {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = api.ErrorHandler(n.log)
+	e.Use(n.metrics.middleware, recoverJSON(n.log))
+	read := runPolicies(RateLimit(n.readLimit, ClientIP))
+
+	e.POST("/v1/blobs", n.postBlob, runPolicies(
+		ContentTypes("application/octet-stream", "application/pgp-encrypted", "application/pgp-signature"),
+		MaxBody(n.cfg.MaxBlobSize),
+		n.uploadRate,
+	))
+	e.GET("/v1/blobs/:cid", n.getBlob, read)
+	e.HEAD("/v1/blobs/:cid", n.getBlob, read)
+	e.POST("/v1/shares/:cid", n.postShare, runPolicies(MaxBody(n.cfg.MaxShareSize), RateLimit(n.anonLimit, ClientIP)))
+	e.GET("/v1/shares/:cid", n.getShares, read)
+	e.GET("/v1/info", n.info)
+	e.GET("/healthz", n.health)
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(n.reg, promhttp.HandlerOpts{})))
+	e.GET("/v1/ws", echo.WrapHandler(n.hub))
+
+	bs := blockservice.New(n.store.Blockstore(), nil)
+	backend, err := gateway.NewBlocksBackend(bs)
+	if err != nil {
+		return fmt.Errorf("relay: gateway: %w", err)
+	}
+	gw := gateway.NewHandler(gateway.Config{DeserializedResponses: false, NoDNSLink: true}, backend)
+	e.Any("/ipfs/*", echo.WrapHandler(gw), read)
+
+	n.dir.Register(e)
+	n.echo = e
+	return nil
+}
+
+// Handler is the node's HTTP handler.
+func (n *Node) Handler() http.Handler { return n.echo }
+
+// Start listens on the configured address and serves in the background.
+func (n *Node) Start() error {
+	ln, err := net.Listen("tcp", n.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("relay: listen: %w", err)
+	}
+	n.ln = ln
+	n.srv = &http.Server{
+		Handler:           n.echo,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    n.cfg.MaxHeaderSize,
+		ErrorLog:          slog.NewLogLogger(n.log.Handler(), slog.LevelWarn),
+	}
+	n.served = make(chan error, 1)
+	go func() { n.served <- n.srv.Serve(ln) }()
+	n.log.Info("relay listening", "addr", n.Addr(), "url", n.URL(), "data_dir", n.cfg.DataDir)
+	return nil
+}
+
+// Addr is the address the node listens on (after Start).
+func (n *Node) Addr() string {
+	if n.ln == nil {
+		return n.cfg.Listen
+	}
+	return n.ln.Addr().String()
+}
+
+// URL is the base URL clients use.
+func (n *Node) URL() string {
+	if n.cfg.PublicURL != "" {
+		return n.cfg.PublicURL
+	}
+	return "http://" + n.Addr()
+}
+
+// Shutdown stops accepting requests, lets running ones finish (until ctx
+// ends), closes WebSocket connections and then the stores.
+func (n *Node) Shutdown(ctx context.Context) error {
+	var errs []error
+	if n.srv != nil {
+		errs = append(errs, n.srv.Shutdown(ctx))
+		if err := <-n.served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+	}
+	errs = append(errs, n.hub.Shutdown(ctx), n.broker.Close(), n.store.Close())
+	return errors.Join(errs...)
+}
+
+// keyChanged tells WebSocket subscribers of the directory that a key
+// changed.
+func (n *Node) keyChanged(fpr string) {
+	n.publish(context.Background(), "directory", map[string]any{"type": "key", "fingerprint": fpr})
+}

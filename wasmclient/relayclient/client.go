@@ -1,0 +1,184 @@
+package relayclient
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// DefaultMaxBlobSize is the largest blob Get reads unless WithMaxBlobSize
+// says otherwise; it is the relay's default upload cap.
+const DefaultMaxBlobSize = 64 << 20
+
+// maxJSON bounds a JSON answer (key lookups carry whole certificates).
+const maxJSON = 32 << 20
+
+// Client talks to one relay. It is safe for concurrent use.
+type Client struct {
+	base    *url.URL
+	hc      *http.Client
+	ua      string
+	maxBlob int64
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithHTTPClient makes the client send its requests with hc (default
+// http.DefaultClient; in the browser it goes through fetch either way).
+func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.hc = hc } }
+
+// WithUserAgent sets the User-Agent of requests (browsers may ignore it).
+func WithUserAgent(ua string) Option { return func(c *Client) { c.ua = ua } }
+
+// WithMaxBlobSize sets the largest blob Get accepts.
+func WithMaxBlobSize(n int64) Option { return func(c *Client) { c.maxBlob = n } }
+
+// New returns a client of the relay at baseURL: http:// or https://, a host,
+// and optionally a path under which the relay's API is mounted.
+func New(baseURL string, opts ...Option) (*Client, error) {
+	u, err := url.Parse(strings.TrimSpace(baseURL))
+	if err != nil {
+		return nil, fmt.Errorf("relayclient: relay URL: %w", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("relayclient: relay URL %q: want http(s)://host[:port][/path]", baseURL)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	c := &Client{base: u, hc: http.DefaultClient, ua: "veil-relayclient", maxBlob: DefaultMaxBlobSize}
+	for _, o := range opts {
+		o(c)
+	}
+	return c, nil
+}
+
+// BaseURL is the relay's base URL as the client uses it, without a trailing
+// slash.
+func (c *Client) BaseURL() string { return c.base.String() }
+
+// endpoint returns the URL of an API path ("/v1/…") with a query.
+func (c *Client) endpoint(path string, q url.Values) string {
+	u := *c.base
+	u.Path += path
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// request is one API call.
+type request struct {
+	method string
+	path   string
+	query  url.Values
+	header http.Header
+	body   []byte
+	ctype  string
+	// want is the success status; 0 accepts any 2xx.
+	want int
+}
+
+// do sends r and returns the response of a successful call, whose body the
+// caller must close; a failure status becomes an *Error.
+func (c *Client) do(ctx context.Context, r request) (*http.Response, error) {
+	var body io.Reader
+	if r.body != nil {
+		body = bytes.NewReader(r.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, c.endpoint(r.path, r.query), body)
+	if err != nil {
+		return nil, fmt.Errorf("relayclient: %w", err)
+	}
+	for k, vs := range r.header {
+		req.Header[k] = vs
+	}
+	if r.ctype != "" {
+		req.Header.Set("Content-Type", r.ctype)
+	}
+	if c.ua != "" {
+		req.Header.Set("User-Agent", c.ua)
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("relayclient: %s %s: %w", r.method, r.path, err)
+	}
+	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
+	if r.want != 0 {
+		ok = resp.StatusCode == r.want
+	}
+	if !ok {
+		defer resp.Body.Close()
+		return nil, ResponseError(resp)
+	}
+	return resp, nil
+}
+
+// doJSON sends r and decodes the JSON answer into out.
+func (c *Client) doJSON(ctx context.Context, r request, out any) error {
+	if r.header == nil {
+		r.header = http.Header{}
+	}
+	r.header.Set("Accept", "application/json")
+	resp, err := c.do(ctx, r)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	dec := json.NewDecoder(io.LimitReader(resp.Body, maxJSON))
+	if err := dec.Decode(out); err != nil {
+		return fmt.Errorf("%w: %s %s: %v", ErrBadResponse, r.method, r.path, err)
+	}
+	return nil
+}
+
+// readAll reads a body of at most limit bytes.
+func readAll(r io.Reader, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("relayclient: %w", err)
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%w: the relay sent more than %d bytes", ErrTooLarge, limit)
+	}
+	return b, nil
+}
+
+// Info is what a relay says about itself (GET /v1/info).
+type Info struct {
+	Name     string `json:"name"`
+	Software string `json:"software"` // "veil"
+	Version  string `json:"version"`
+	// URL is the relay's public base URL, what its links use.
+	URL       string   `json:"url,omitempty"`
+	PeerID    string   `json:"peer_id,omitempty"`
+	Addrs     []string `json:"addrs,omitempty"`
+	Limits    Limits   `json:"limits"`
+	Protocols []string `json:"protocols,omitempty"`
+}
+
+// Limits are what a client must stay within: sizes in bytes.
+type Limits struct {
+	MaxBlobSize      int64 `json:"max_blob_size"`
+	MaxShareSize     int64 `json:"max_share_size,omitempty"`
+	MaxSubscriptions int   `json:"max_subscriptions,omitempty"`
+}
+
+// Info asks the relay about itself.
+func (c *Client) Info(ctx context.Context) (*Info, error) {
+	var info Info
+	if err := c.doJSON(ctx, request{method: http.MethodGet, path: "/v1/info"}, &info); err != nil {
+		return nil, err
+	}
+	if info.Software != "" && info.Software != "veil" {
+		return nil, fmt.Errorf("%w: %s is not a Veil relay (software %q)", ErrBadResponse, c.BaseURL(), info.Software)
+	}
+	return &info, nil
+}
+
+// isNotFound reports a 404 from the relay.
+func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }

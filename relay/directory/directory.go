@@ -48,7 +48,7 @@ var (
 	ErrSecretKey  = errors.New("directory: upload holds secret key material")
 	ErrNotOpenPGP = errors.New("directory: no OpenPGP key in upload")
 	ErrTooLarge   = errors.New("directory: key over the size cap")
-	ErrBadQuery   = errors.New("directory: bad query")
+	ErrBadQuery   = errors.New("directory: bad query or request")
 )
 
 // dirError pairs an API error (status, code, message for the client) with
@@ -443,7 +443,7 @@ func marshalRecord(r *Record) ([]byte, error) {
 func readBody(r io.Reader, limit int) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
 	if err != nil {
-		return nil, fail(ErrNotOpenPGP, http.StatusBadRequest, api.CodeBadRequest, "failed to read the request body")
+		return nil, fail(ErrBadQuery, http.StatusBadRequest, api.CodeBadRequest, "failed to read the request body")
 	}
 	if len(data) > limit {
 		return nil, fail(ErrTooLarge, http.StatusRequestEntityTooLarge, api.CodeTooLarge, "body is larger than %d bytes", limit)

@@ -839,3 +839,49 @@ func TestHKPRoutes(t *testing.T) {
 	status, out, _ = s.do(t, "POST", "/pks/add", "application/x-www-form-urlencoded", []byte("other=1"))
 	wantError(t, "pks/add without keytext", status, out, 400, api.CodeBadRequest)
 }
+
+func TestConcurrentSubmitAndLookup(t *testing.T) {
+	var (
+		mu      sync.Mutex
+		updates = map[string]int{}
+	)
+	d := newDir(t, Options{OnUpdate: func(fpr string) {
+		mu.Lock()
+		updates[fpr]++
+		mu.Unlock()
+	}})
+	shared := newPersona(t, "Shared", "shared@example.org")
+	sharedKey := publicKey(t, shared)
+	keys := make([][]byte, 8)
+	for i := range keys {
+		keys[i] = publicKey(t, newPersona(t, "Writer", "writer@example.org"))
+	}
+	var wg sync.WaitGroup
+	for i := range keys {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			for _, k := range [][]byte{keys[i], sharedKey} {
+				if _, err := d.Submit(ctx, k); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			for range 20 {
+				if _, err := d.Lookup(ctx, Query{Email: "writer@example.org"}); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	recs, err := d.Lookup(ctx, Query{Email: "writer@example.org"})
+	if err != nil || len(recs) != len(keys) {
+		t.Fatalf("lookup: %v %d", err, len(recs))
+	}
+	if updates[shared.Fingerprint()] != 1 {
+		t.Fatalf("the shared key was announced %d times", updates[shared.Fingerprint()])
+	}
+}

@@ -31,7 +31,7 @@ FUZZ ?= .
 BENCH ?= .
 BENCHFLAGS ?=
 
-.PHONY: help setup build wasm run test fuzz bench check clean
+.PHONY: help setup build wasm run demo test fuzz bench check clean
 
 help: ## Show this help
 	@echo "Usage: make TARGET [VARIABLE=value ...]. Targets:"
@@ -47,7 +47,19 @@ build: ## Build the veil command into bin/veil
 wasm: ## Check that the client core builds for the browser (GOOS=js GOARCH=wasm)
 	$(WASM_ENV) $(GO) build -o /dev/null $(WASM_PKGS)
 
-run: setup build ## Run the demo: two personas, a message encrypted with veil and read by veil and gpg
+# Where `make run` listens and keeps its data.
+RUN_LISTEN ?= 127.0.0.1:8080
+RUN_DATA ?= veil-data
+
+run: setup build ## Run a relay on embedded defaults (RUN_LISTEN, data in RUN_DATA) until Ctrl-C
+	@echo "Relay on http://$(RUN_LISTEN), data in $(RUN_DATA)/. Try, in another terminal:"
+	@echo "  export VEIL_RELAY=http://$(RUN_LISTEN) PATH=$(abspath $(BIN)):\$$PATH"
+	@echo "  veil persona new --name Alice --email alice@example.org --no-passphrase && veil keys publish alice"
+	@echo "  echo hello | veil post --public            # prints the feed text; veil read '<feed text>'"
+	@echo "  gpg --keyserver hkp://$(RUN_LISTEN) --search-keys alice@example.org"
+	$(VEIL) relay --listen $(RUN_LISTEN) --data-dir $(RUN_DATA)
+
+demo: setup build ## Walk through personas and a message that veil and gpg both read (throwaway homes)
 	bash scripts/demo.sh $(abspath $(VEIL))
 
 test: setup ## Run go vet, all tests with the race detector, and every fuzz target for FUZZTIME

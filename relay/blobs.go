@@ -112,7 +112,6 @@ func (n *Node) postBlob(c echo.Context) error {
 	}
 	owner := "ip:" + c.RealIP()
 	var body io.Reader = r.Body
-	var verified func() error
 	if signer := r.Header.Get("Veil-Signer"); signer != "" {
 		key, err := n.signerKey(ctx, signer)
 		if err != nil {
@@ -122,21 +121,15 @@ func (n *Node) postBlob(c echo.Context) error {
 		if err != nil || len(sig) == 0 {
 			return api.Errorf(http.StatusUnauthorized, api.CodeUnauthorized, "Veil-Signature must be a base64 detached OpenPGP signature")
 		}
-		body, verified = verifyWhileReading(body, key, sig)
+		vr := verifyWhileReading(body, key, sig)
+		defer vr.abort()
+		body = vr
 		owner = "key:" + persona.Fingerprint(key)
 	} else if r.ContentLength > 0 && n.store.Usage(owner)+r.ContentLength > n.cfg.QuotaAnon {
 		return api.Errorf(http.StatusTooManyRequests, api.CodeQuota, "anonymous quota of %d bytes used up: sign uploads with a persona", n.cfg.QuotaAnon)
 	}
 	v := newValidator(body)
 	blob, err := n.store.Put(ctx, v, owner)
-	if verified != nil {
-		if verr := verified(); verr != nil {
-			if err == nil {
-				n.store.Unpin(context.WithoutCancel(ctx), blob.CID, owner)
-			}
-			return api.Errorf(http.StatusUnauthorized, api.CodeUnauthorized, "upload signature does not verify")
-		}
-	}
 	if err != nil {
 		return uploadError(err)
 	}
@@ -183,10 +176,14 @@ func (n *Node) signerKey(ctx context.Context, fpr string) (*openpgp.Entity, erro
 	return el[0], nil
 }
 
+// errBadUploadSignature ends an upload whose signature does not verify.
+var errBadUploadSignature = api.Errorf(http.StatusUnauthorized, api.CodeUnauthorized, "upload signature does not verify")
+
 // verifyWhileReading checks a detached signature over everything read
-// from r, in a goroutine fed as the body streams by. result ends the check
-// (a body not read to its end fails it) and returns its outcome.
-func verifyWhileReading(r io.Reader, key *openpgp.Entity, sig []byte) (body io.Reader, result func() error) {
+// from r, in a goroutine fed as the body streams by. At the end of r the
+// returned reader yields errBadUploadSignature instead of io.EOF when the
+// signature does not verify, so the store pins nothing.
+func verifyWhileReading(r io.Reader, key *openpgp.Entity, sig []byte) *verifyingReader {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
@@ -194,31 +191,48 @@ func verifyWhileReading(r io.Reader, key *openpgp.Entity, sig []byte) (body io.R
 		pr.CloseWithError(errors.New("signature check finished")) // unblock a writer if it stopped early
 		done <- err
 	}()
-	return &teeToPipe{r: r, pw: pw}, func() error {
-		pw.CloseWithError(io.ErrUnexpectedEOF) // no-op after a clean end
-		return <-done
+	return &verifyingReader{r: r, pw: pw, done: done}
+}
+
+// verifyingReader feeds what it reads to the signature check and reports
+// the check's outcome at the end.
+type verifyingReader struct {
+	r    io.Reader
+	pw   *io.PipeWriter
+	done chan error
+	err  error // outcome once known
+}
+
+// abort ends the check if the body was not read to its end, so its
+// goroutine does not outlive the request.
+func (v *verifyingReader) abort() {
+	if v.err == nil {
+		v.pw.CloseWithError(errors.New("upload aborted"))
+		<-v.done
+		v.err = io.ErrUnexpectedEOF
 	}
 }
 
-// teeToPipe feeds what it reads to the pipe and closes the pipe at the end.
-type teeToPipe struct {
-	r  io.Reader
-	pw *io.PipeWriter
-}
-
-func (t *teeToPipe) Read(p []byte) (int, error) {
-	n, err := t.r.Read(p)
+func (v *verifyingReader) Read(p []byte) (int, error) {
+	if v.err != nil {
+		return 0, v.err
+	}
+	n, err := v.r.Read(p)
 	if n > 0 {
-		if _, werr := t.pw.Write(p[:n]); werr != nil {
-			t.pw.CloseWithError(werr)
-			return n, err
-		}
+		v.pw.Write(p[:n]) // fails only once the check has ended; the outcome says why
 	}
-	if err != nil {
-		t.pw.CloseWithError(err)
-		if err == io.EOF {
-			t.pw.Close()
+	switch {
+	case err == io.EOF:
+		v.pw.Close()
+		if verr := <-v.done; verr != nil {
+			v.err = errBadUploadSignature
+			return n, v.err
 		}
+		v.err = io.EOF
+	case err != nil:
+		v.pw.CloseWithError(err)
+		<-v.done
+		v.err = err
 	}
 	return n, err
 }

@@ -44,6 +44,9 @@ type Config struct {
 	MaxWSSubs     int      `json:"max_ws_subscriptions"`
 	HistorySize   int      `json:"history_size"` // events kept per channel for resuming clients
 	ShutdownGrace Duration `json:"shutdown_grace"`
+	// GCInterval is how often unpinned blocks (failed or abandoned
+	// uploads) are collected; negative turns collection off.
+	GCInterval Duration `json:"gc_interval"`
 }
 
 // Duration is a time.Duration that reads and writes as "30s" in JSON.
@@ -90,6 +93,7 @@ func Defaults() Config {
 		MaxWSSubs:     64,
 		HistorySize:   1000,
 		ShutdownGrace: Duration(10 * time.Second),
+		GCInterval:    Duration(time.Hour),
 	}
 }
 
@@ -137,6 +141,9 @@ func (c Config) withDefaults() Config {
 	setInt(&c.HistorySize, d.HistorySize)
 	if c.ShutdownGrace == 0 {
 		c.ShutdownGrace = d.ShutdownGrace
+	}
+	if c.GCInterval == 0 {
+		c.GCInterval = d.GCInterval
 	}
 	return c
 }

@@ -49,6 +49,8 @@ type Node struct {
 	srv    *http.Server
 	ln     net.Listener
 	served chan error
+	stopGC context.CancelFunc
+	gcDone chan struct{}
 
 	metrics *nodeMetrics
 }
@@ -169,6 +171,7 @@ func (n *Node) Start() error {
 	}
 	n.served = make(chan error, 1)
 	go func() { n.served <- n.srv.Serve(ln) }()
+	n.startGC()
 	n.log.Info("relay listening", "addr", n.Addr(), "url", n.URL(), "data_dir", n.cfg.DataDir)
 	return nil
 }
@@ -193,6 +196,10 @@ func (n *Node) URL() string {
 // ends), closes WebSocket connections and then the stores.
 func (n *Node) Shutdown(ctx context.Context) error {
 	var errs []error
+	if n.stopGC != nil {
+		n.stopGC()
+		<-n.gcDone
+	}
 	if n.srv != nil {
 		errs = append(errs, n.srv.Shutdown(ctx))
 		if err := <-n.served; err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -207,4 +214,32 @@ func (n *Node) Shutdown(ctx context.Context) error {
 // changed.
 func (n *Node) keyChanged(fpr string) {
 	n.publish(context.Background(), "directory", map[string]any{"type": "key", "fingerprint": fpr})
+}
+
+// startGC collects unpinned blocks every GCInterval until Shutdown.
+func (n *Node) startGC() {
+	every := time.Duration(n.cfg.GCInterval)
+	if every <= 0 {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	n.stopGC, n.gcDone = cancel, make(chan struct{})
+	go func() {
+		defer close(n.gcDone)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				rep, err := n.store.GC(ctx)
+				if err != nil && ctx.Err() == nil {
+					n.log.Error("garbage collection failed", "err", err)
+					continue
+				}
+				n.log.Info("garbage collection", "removed_blocks", rep.Removed, "freed_bytes", rep.Freed, "took", rep.Duration)
+			}
+		}
+	}()
 }

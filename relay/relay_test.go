@@ -395,6 +395,24 @@ func TestSignedUpload(t *testing.T) {
 	if status != 401 || code != api.CodeUnauthorized {
 		t.Errorf("forged signature: %d %s", status, code)
 	}
+	// Re-uploading Alice's own post with a bad signature in her name must
+	// not touch her pin.
+	before := n.store.Usage("key:" + persona.Fingerprint(alice.Entity()))
+	status, _ = apiCall(t, "POST", n.URL()+"/v1/blobs", "application/octet-stream", bytes.NewReader(msg),
+		map[string]string{"Veil-Signer": persona.Fingerprint(alice.Entity()), "Veil-Signature": sig})
+	if status != 401 || n.store.Usage("key:"+persona.Fingerprint(alice.Entity())) != before {
+		t.Errorf("forged re-upload: %d, usage %d → %d", status, before, n.store.Usage("key:"+persona.Fingerprint(alice.Entity())))
+	}
+	// A garbage body with a signer header stops early without leaking the
+	// signature check.
+	base := runtime.NumGoroutine()
+	status, code = apiCall(t, "POST", n.URL()+"/v1/blobs", "application/octet-stream", strings.NewReader("garbage"),
+		map[string]string{"Veil-Signer": persona.Fingerprint(alice.Entity()), "Veil-Signature": sig})
+	if status != 400 || code != api.CodeNotOpenPGP {
+		t.Errorf("signed garbage: %d %s", status, code)
+	}
+	http.DefaultClient.CloseIdleConnections()
+	waitGoroutines(t, base)
 }
 
 func TestInfoHealthMetrics(t *testing.T) {

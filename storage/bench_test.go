@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -54,13 +55,22 @@ func BenchmarkOpen1KiB(b *testing.B) {
 	s := openStore(b, Config{})
 	ctx := context.Background()
 	cids := make([]cid.Cid, n)
-	for i := range cids {
-		data := genBytes(uint64(i), 0, 1024)
-		blob, err := s.Put(ctx, bytes.NewReader(data), "A")
-		if err != nil {
-			b.Fatal(err)
-		}
-		cids[i] = blob.CID
+	var wg sync.WaitGroup
+	for w := range uploaders {
+		wg.Go(func() {
+			for i := w; i < n; i += uploaders {
+				blob, err := s.Put(ctx, bytes.NewReader(genBytes(uint64(i), 0, 1024)), "A")
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				cids[i] = blob.CID
+			}
+		})
+	}
+	wg.Wait()
+	if b.Failed() {
+		return
 	}
 	var next atomic.Uint64
 	b.SetBytes(1024)

@@ -71,8 +71,6 @@ func (v *verifyingBlockstore) PutMany(ctx context.Context, bs []blocks.Block) er
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	v.s.gcMu.RLock()
-	defer v.s.gcMu.RUnlock()
 	return v.s.submit(func(t *txn) error { return t.putBlocks(blks) }, size)
 }
 

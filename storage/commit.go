@@ -3,8 +3,12 @@ package storage
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/ipfs/boxo/datastore/dshelp"
+	"github.com/ipfs/go-cid"
+	"github.com/ipfs/go-datastore"
 	"github.com/syndtr/goleveldb/leveldb"
 	"github.com/syndtr/goleveldb/leveldb/opt"
 )
@@ -127,13 +131,17 @@ func (s *Store) write(root *txn) error {
 			b.Put([]byte(k), w.val)
 		}
 	}
-	// Only this goroutine changes s.usage and s.stats, so it may read them
-	// without the lock.
+	// Only this goroutine changes owners' usage and s.stats, so it may
+	// read them without the lock.
 	for owner, d := range root.usage {
 		if d == 0 {
 			continue
 		}
-		if v := s.usage[owner] + d; v == 0 {
+		v, err := s.committedUsage(owner)
+		if err != nil {
+			return err
+		}
+		if v += d; v == 0 {
 			b.Delete([]byte(ownerKey(owner)))
 		} else {
 			b.Put([]byte(ownerKey(owner)), encodeInt(v))
@@ -155,13 +163,6 @@ func (s *Store) write(root *txn) error {
 		return err
 	}
 	s.mu.Lock()
-	for owner, d := range root.usage {
-		if v := s.usage[owner] + d; v == 0 {
-			delete(s.usage, owner)
-		} else {
-			s.usage[owner] = v
-		}
-	}
 	s.stats = st
 	s.mu.Unlock()
 	return nil
@@ -226,12 +227,12 @@ func (t *txn) put(key string, val []byte) { t.writes[key] = pendingWrite{val: va
 func (t *txn) del(key string) { t.writes[key] = pendingWrite{del: true} }
 
 // usageOf is owner's usage as this txn sees it.
-func (t *txn) usageOf(owner string) int64 {
-	v := t.s.usage[owner]
+func (t *txn) usageOf(owner string) (int64, error) {
+	v, err := t.s.committedUsage(owner)
 	for x := t; x != nil; x = x.parent {
 		v += x.usage[owner]
 	}
-	return v
+	return v, err
 }
 
 // storedBytes is the store's byte count as this txn sees it.
@@ -266,12 +267,22 @@ func (t *txn) putBlocks(blks []blockData) error {
 	return nil
 }
 
-// deleteBlocks removes the blocks under keys (GC's sweep).
-func (t *txn) deleteBlocks(keys []string) (removed int, freed int64, err error) {
+// deleteBlocks removes the blocks under keys that GC's mark found
+// unreachable, unless a pin came to rely on them since: a raw blob of the
+// same bytes, or an import or Pin (see Store.protect).
+func (t *txn) deleteBlocks(keys []string) (removed, kept int, freed int64, err error) {
 	for _, k := range keys {
+		keep, err := t.keepBlock(k)
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		if keep {
+			kept++
+			continue
+		}
 		v, ok, err := t.get(k)
 		if err != nil {
-			return 0, 0, err
+			return 0, 0, 0, err
 		}
 		if !ok {
 			continue
@@ -282,7 +293,19 @@ func (t *txn) deleteBlocks(keys []string) (removed int, freed int64, err error) 
 		removed++
 		freed += int64(len(v))
 	}
-	return removed, freed, nil
+	return removed, kept, freed, nil
+}
+
+func (t *txn) keepBlock(key string) (bool, error) {
+	if t.s.protected(key) {
+		return true, nil
+	}
+	h, err := dshelp.DsKeyToMultihash(datastore.NewKey(strings.TrimPrefix(key, "/blocks")))
+	if err != nil {
+		t.s.log.Warn("storage: gc: keeping a block whose key does not parse", "key", key, "err", err)
+		return true, nil
+	}
+	return t.has(blobKey(cid.NewCidV1(cid.Raw, h)))
 }
 
 // blockData is a block on its way into the store.

@@ -29,9 +29,11 @@ var dagCidBuilder = cid.V1Builder{Codec: cid.DagProtobuf, MhType: multihash.SHA2
 // putDAG imports a blob larger than RawLimit as a UnixFS file: a balanced
 // DAG of ChunkSize raw leaves under dag-pb nodes, CIDv1 sha2-256
 // throughout, written as it is built. m meters r and holds the first error
-// of the source or of a limit. The caller holds gcMu.
+// of the source or of a limit. Until the pin is durable, the blocks the
+// import relies on are protected from GC.
 func (s *Store) putDAG(ctx context.Context, r io.Reader, m *meter, owner string) (Blob, error) {
 	w := &dagWriter{s: s, nodes: s.nodes, seen: map[string]struct{}{}}
+	defer func() { s.unprotect(w.keys...) }()
 	params := helpers.DagBuilderParams{
 		Dagserv:    w,
 		Maxlinks:   helpers.DefaultLinksPerBlock,
@@ -59,19 +61,23 @@ func (s *Store) putDAG(ctx context.Context, r io.Reader, m *meter, owner string)
 			return Blob{}, fmt.Errorf("storage: imported DAG does not hold the %d bytes read", size)
 		}
 	}
-	if err := s.submit(s.pinOp(root.Cid(), size, owner, w.pending), w.pendingBytes); err != nil {
+	if err := s.submit(s.pinOp(root.Cid(), size, owner, w.pending, nil), w.pendingBytes); err != nil {
 		return Blob{}, err
 	}
 	return Blob{CID: root.Cid(), Size: size}, nil
 }
 
 // dagWriter is the DAGService the importer writes to: it keeps the new
-// blocks and writes them, synced, each time they reach dagFlushBytes. What
-// is left when the import ends goes in the same batch as the pin.
+// blocks and writes them, synced, each time they reach dagFlushBytes;
+// blocks that are stored already are skipped by the op that writes them.
+// What is left when the import ends goes in the same op as the pin. Every
+// block is protected from GC from the moment the import first sees it
+// (keys) until the pin is committed.
 type dagWriter struct {
 	s            *Store
 	nodes        *nodeGetter
 	seen         map[string]struct{}
+	keys         []string
 	pending      []blockData
 	pendingBytes int
 }
@@ -82,10 +88,8 @@ func (w *dagWriter) Add(ctx context.Context, n ipld.Node) error {
 		return nil
 	}
 	w.seen[key] = struct{}{}
-	// A block that is stored already stays: the caller holds gcMu.
-	if ok, err := w.s.db.Has([]byte(key), nil); err != nil || ok {
-		return err
-	}
+	w.s.protect(key)
+	w.keys = append(w.keys, key)
 	data := n.RawData()
 	w.pending = append(w.pending, blockData{key: key, data: data})
 	w.pendingBytes += len(data)
@@ -203,37 +207,45 @@ type nopCloser struct{ *bytes.Reader }
 
 func (nopCloser) Close() error { return nil }
 
-// fileSize returns the size of the blob c after checking that every block
-// of it is stored (and every inner node sound).
-func (g *nodeGetter) fileSize(ctx context.Context, c cid.Cid) (int64, error) {
+// collect returns the keys of the blocks of the blob c and its size. It
+// reads (and so verifies) the inner nodes of a DAG, not its leaves; the
+// caller checks that those are stored.
+func (g *nodeGetter) collect(ctx context.Context, c cid.Cid) ([]string, int64, error) {
 	switch c.Type() {
 	case cid.Raw:
 		n, err := g.bs.GetSize(ctx, c)
 		if ipld.IsNotFound(err) {
-			return 0, fmt.Errorf("%w: block %s", ErrNotFound, c)
+			return nil, 0, fmt.Errorf("%w: block %s", ErrNotFound, c)
 		}
-		return int64(n), err
+		if err != nil {
+			return nil, 0, err
+		}
+		return []string{blockKey(c.Hash())}, int64(n), nil
 	case cid.DagProtobuf:
 		n, err := g.Get(ctx, c)
 		if err != nil {
-			return 0, err
+			return nil, 0, err
 		}
 		fs, err := unixfs.ExtractFSNode(n)
 		if err != nil || (fs.Type() != unixfs.TFile && fs.Type() != unixfs.TRaw) {
-			return 0, fmt.Errorf("%w: %s is not a UnixFS file", ErrNotFound, c)
+			return nil, 0, fmt.Errorf("%w: %s is not a UnixFS file", ErrNotFound, c)
 		}
-		if err := g.walk(ctx, c, map[string]struct{}{}, true); err != nil {
-			return 0, err
+		seen := map[string]struct{}{}
+		if err := g.walk(ctx, c, seen); err != nil {
+			return nil, 0, err
 		}
-		return int64(fs.FileSize()), nil
+		keys := make([]string, 0, len(seen))
+		for k := range seen {
+			keys = append(keys, k)
+		}
+		return keys, int64(fs.FileSize()), nil
 	}
-	return 0, fmt.Errorf("%w: %s is neither a raw block nor a UnixFS file", ErrNotFound, c)
+	return nil, 0, fmt.Errorf("%w: %s is neither a raw block nor a UnixFS file", ErrNotFound, c)
 }
 
 // walk adds the key of every block reachable from root to seen, reading
-// (and so verifying) every dag-pb node on the way. Leaves are only checked
-// to be stored, and only when checkLeaves is set.
-func (g *nodeGetter) walk(ctx context.Context, root cid.Cid, seen map[string]struct{}, checkLeaves bool) error {
+// (and so verifying) every dag-pb node on the way; it does not read leaves.
+func (g *nodeGetter) walk(ctx context.Context, root cid.Cid, seen map[string]struct{}) error {
 	stack := []cid.Cid{root}
 	for len(stack) > 0 {
 		if err := ctx.Err(); err != nil {
@@ -247,16 +259,6 @@ func (g *nodeGetter) walk(ctx context.Context, root cid.Cid, seen map[string]str
 		}
 		seen[key] = struct{}{}
 		if c.Type() != cid.DagProtobuf {
-			if !checkLeaves {
-				continue
-			}
-			ok, err := g.bs.Has(ctx, c)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return fmt.Errorf("%w: block %s", ErrNotFound, c)
-			}
 			continue
 		}
 		n, err := g.Get(ctx, c)

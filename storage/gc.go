@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ipfs/go-cid"
 	"github.com/syndtr/goleveldb/leveldb/util"
 )
 
@@ -16,14 +17,38 @@ const gcSweepBatch = 1024
 // through Blockstore and were never pinned. A block shared by several
 // DAGs stays while any of them is pinned.
 //
-// Put, Pin and writes through Blockstore wait while GC runs; reads go on.
+// GC blocks nothing: uploads, pins and reads go on while it runs, and a
+// block that a pin comes to rely on meanwhile is kept (the deletions are
+// applied by the same writer as pins, which checks each one again). One GC
+// runs at a time; a second call waits for the first.
+//
 // GC reads (and so verifies) the inner nodes of every pinned DAG: if one is
 // missing or corrupt it stops with that error before removing anything,
-// since it could not tell which blocks that node reaches.
+// since it could not tell which blocks that node reaches. Its memory grows
+// with the number of blocks in pinned DAGs (one map entry per 256 KiB), not
+// with the number of raw blobs.
 func (s *Store) GC(ctx context.Context) (GCReport, error) {
+	s.gcRun.Lock()
+	defer s.gcRun.Unlock()
 	start := time.Now()
-	s.gcMu.Lock()
-	defer s.gcMu.Unlock()
+
+	// From this op on, blocks that imports and pins release are kept: a
+	// pin committed after it may be missing from the mark below, which
+	// reads pins committed before it.
+	err := s.submit(func(*txn) error {
+		s.liveMu.Lock()
+		s.gcKeep = map[string]struct{}{}
+		s.liveMu.Unlock()
+		return nil
+	}, 0)
+	defer func() {
+		s.liveMu.Lock()
+		s.gcKeep = nil
+		s.liveMu.Unlock()
+	}()
+	if err != nil {
+		return GCReport{}, fmt.Errorf("storage: gc: %w", err)
+	}
 
 	live, err := s.mark(ctx)
 	if err != nil {
@@ -43,7 +68,8 @@ func (s *Store) GC(ctx context.Context) (GCReport, error) {
 	return rep, nil
 }
 
-// mark returns the keys of the blocks that pinned blobs reach.
+// mark returns the keys of the blocks of pinned DAGs. The blocks of pinned
+// raw blobs are not listed: the sweep finds their blob records.
 func (s *Store) mark(ctx context.Context) (map[string]struct{}, error) {
 	live := map[string]struct{}{}
 	it := s.db.NewIterator(util.BytesPrefix([]byte(prefixBlobs)), nil)
@@ -53,7 +79,10 @@ func (s *Store) mark(ctx context.Context) (map[string]struct{}, error) {
 		if err != nil {
 			return nil, fmt.Errorf("storage: gc: bad blob key %q: %w", it.Key(), err)
 		}
-		if err := s.nodes.walk(ctx, c, live, false); err != nil {
+		if c.Type() != cid.DagProtobuf {
+			continue
+		}
+		if err := s.nodes.walk(ctx, c, live); err != nil {
 			return nil, fmt.Errorf("storage: gc: cannot walk pinned blob %s: %w", c, err)
 		}
 	}
@@ -63,23 +92,24 @@ func (s *Store) mark(ctx context.Context) (map[string]struct{}, error) {
 	return live, nil
 }
 
-// sweep removes the blocks not in live.
+// sweep removes the blocks not in live that no pin relies on.
 func (s *Store) sweep(ctx context.Context, live map[string]struct{}) (GCReport, error) {
 	var rep GCReport
-	var dead []string
+	var candidates []string
 	flush := func() error {
-		keys := dead
-		dead = nil
-		var removed int
+		keys := candidates
+		candidates = nil
+		var removed, kept int
 		var freed int64
 		err := s.submit(func(t *txn) (err error) {
-			removed, freed, err = t.deleteBlocks(keys)
+			removed, kept, freed, err = t.deleteBlocks(keys)
 			return err
 		}, 0)
 		if err != nil {
 			return fmt.Errorf("storage: gc: %w", err)
 		}
 		rep.Removed += int64(removed)
+		rep.Kept += int64(kept)
 		rep.Freed += freed
 		return nil
 	}
@@ -90,8 +120,8 @@ func (s *Store) sweep(ctx context.Context, live map[string]struct{}) (GCReport, 
 			rep.Kept++
 			continue
 		}
-		dead = append(dead, string(it.Key()))
-		if len(dead) == gcSweepBatch {
+		candidates = append(candidates, string(it.Key()))
+		if len(candidates) == gcSweepBatch {
 			if err := ctx.Err(); err != nil {
 				return rep, err
 			}
@@ -103,7 +133,7 @@ func (s *Store) sweep(ctx context.Context, live map[string]struct{}) (GCReport, 
 	if err := it.Error(); err != nil {
 		return rep, fmt.Errorf("storage: gc: failed to list blocks: %w", err)
 	}
-	if len(dead) > 0 {
+	if len(candidates) > 0 {
 		if err := flush(); err != nil {
 			return rep, err
 		}

@@ -95,16 +95,20 @@ func checkCounters(t testing.TB, s *Store) {
 	if got := s.Stats(); got != st {
 		t.Errorf("Stats() = %+v, recount gives %+v", got, st)
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
 	for o, n := range usage {
-		if s.usage[o] != n {
-			t.Errorf("usage of %q = %d, recount gives %d", o, s.usage[o], n)
+		if got := s.Usage(o); got != n {
+			t.Errorf("usage of %q = %d, recount gives %d", o, got, n)
 		}
 	}
-	for o, n := range s.usage {
-		if usage[o] != n {
-			t.Errorf("usage of %q = %d, recount gives %d", o, n, usage[o])
+	oi := s.db.NewIterator(util.BytesPrefix([]byte(prefixOwners)), nil)
+	defer oi.Release()
+	for oi.Next() {
+		o, err := decodeOwner(strings.TrimPrefix(string(oi.Key()), prefixOwners))
+		if err != nil {
+			t.Fatalf("owner key %q: %v", oi.Key(), err)
+		}
+		if _, ok := usage[o]; !ok {
+			t.Errorf("usage recorded for %q, who pins nothing", o)
 		}
 	}
 }

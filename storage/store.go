@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -22,7 +21,6 @@ import (
 	"github.com/syndtr/goleveldb/leveldb"
 	"github.com/syndtr/goleveldb/leveldb/filter"
 	"github.com/syndtr/goleveldb/leveldb/opt"
-	"github.com/syndtr/goleveldb/leveldb/util"
 )
 
 // Errors that callers test with errors.Is.
@@ -73,7 +71,7 @@ type Blob struct {
 type GCReport struct {
 	Removed  int64 // blocks removed
 	Freed    int64 // bytes of those blocks
-	Kept     int64 // blocks kept, reachable from a pin
+	Kept     int64 // blocks kept
 	Duration time.Duration
 }
 
@@ -87,14 +85,19 @@ type Store struct {
 	nodes   *nodeGetter
 	metrics *metrics
 
-	// gcMu keeps GC out while blocks are written and not yet pinned: Put,
-	// Pin and block writes through Blockstore hold it shared, GC holds it
-	// exclusively.
-	gcMu sync.RWMutex
+	// Whether a block is stored is decided only in the commit loop, which
+	// also applies GC's deletions, so the two never race. What the loop
+	// cannot see is a block that an import or a Pin relies on before its
+	// pin is committed: such blocks are held in inflight, and GC keeps
+	// them. While GC runs, released blocks are recorded in gcKeep, as
+	// they may belong to a pin that GC's mark did not see.
+	liveMu   sync.Mutex
+	inflight map[string]int
+	gcKeep   map[string]struct{} // nil when no GC runs
+	gcRun    sync.Mutex          // one GC at a time
 
-	// mu guards the counters below; only the commit loop changes them.
+	// mu guards stats; only the commit loop changes them.
 	mu    sync.RWMutex
-	usage map[string]int64
 	stats Stats
 
 	closeMu  sync.RWMutex
@@ -136,7 +139,7 @@ func Open(cfg Config) (*Store, error) {
 		log:      cfg.Logger,
 		lds:      lds,
 		db:       lds.DB,
-		usage:    map[string]int64{},
+		inflight: map[string]int{},
 		reqs:     make(chan *request, 1024),
 		loopDone: make(chan struct{}),
 	}
@@ -166,22 +169,6 @@ func (s *Store) load() error {
 		if s.stats, err = decodeStats(v); err != nil {
 			return fmt.Errorf("storage: failed to read the counters: %w", err)
 		}
-	}
-	it := s.db.NewIterator(util.BytesPrefix([]byte(prefixOwners)), nil)
-	defer it.Release()
-	for it.Next() {
-		owner, err := decodeOwner(strings.TrimPrefix(string(it.Key()), prefixOwners))
-		if err != nil {
-			return fmt.Errorf("storage: bad owner key %q: %w", it.Key(), err)
-		}
-		n, err := decodeInt(it.Value())
-		if err != nil {
-			return fmt.Errorf("storage: bad usage of %q: %w", owner, err)
-		}
-		s.usage[owner] = n
-	}
-	if err := it.Error(); err != nil {
-		return fmt.Errorf("storage: failed to read usage: %w", err)
 	}
 	return nil
 }
@@ -237,23 +224,19 @@ func (s *Store) put(ctx context.Context, r io.Reader, owner string) (Blob, error
 			}
 		}
 	}
-
-	s.gcMu.RLock()
-	defer s.gcMu.RUnlock()
-
 	m := s.newMeter(ctx, r, owner)
 	head, err := readUpTo(m, s.cfg.RawLimit+1)
 	if err != nil {
 		return Blob{}, err
 	}
 	if int64(len(head)) <= s.cfg.RawLimit {
-		// Quotas are checked by the pin itself, which knows whether
-		// these bytes are stored or pinned by owner already.
+		// One op writes the block and the pin, and checks the quotas
+		// knowing whether the bytes are stored or pinned by owner already.
 		h, _ := multihash.Sum(head, multihash.SHA2_256, -1)
 		c := cid.NewCidV1(cid.Raw, h)
 		blk := []blockData{{key: blockKey(h), data: head}}
 		size := int64(len(head))
-		if err := s.submit(s.pinOp(c, size, owner, blk), len(head)); err != nil {
+		if err := s.submit(s.pinOp(c, size, owner, blk, nil), len(head)); err != nil {
 			return Blob{}, err
 		}
 		return Blob{CID: c, Size: size}, nil
@@ -265,16 +248,50 @@ func (s *Store) put(ctx context.Context, r io.Reader, owner string) (Blob, error
 	return s.putDAG(ctx, io.MultiReader(bytes.NewReader(head), m), m, owner)
 }
 
+// protect marks the blocks under keys as relied on by a pin to come; GC
+// keeps them. Call it before the op that checks they are stored.
+func (s *Store) protect(keys ...string) {
+	s.liveMu.Lock()
+	defer s.liveMu.Unlock()
+	for _, k := range keys {
+		s.inflight[k]++
+	}
+}
+
+// unprotect undoes protect once the pin is committed (or given up). A GC
+// under way keeps the blocks all the same: its mark may predate the pin.
+func (s *Store) unprotect(keys ...string) {
+	s.liveMu.Lock()
+	defer s.liveMu.Unlock()
+	for _, k := range keys {
+		if s.inflight[k]--; s.inflight[k] <= 0 {
+			delete(s.inflight, k)
+		}
+		if s.gcKeep != nil {
+			s.gcKeep[k] = struct{}{}
+		}
+	}
+}
+
+// protected reports whether GC must keep the block under key whatever the
+// pins say.
+func (s *Store) protected(key string) bool {
+	s.liveMu.Lock()
+	defer s.liveMu.Unlock()
+	_, a := s.inflight[key]
+	_, b := s.gcKeep[key]
+	return a || b
+}
+
 // checkRoom refuses a blob of n bytes that would not fit owner's quota or
 // the store's, as the counters stand now.
 func (s *Store) checkRoom(owner string, n int64) error {
-	s.mu.RLock()
-	used, stored := s.usage[owner], s.stats.Bytes
-	s.mu.RUnlock()
-	if q := s.cfg.QuotaPerOwner; q > 0 && used+n > q {
-		return fmt.Errorf("%w: %d bytes more would take the owner over its quota of %d (it has %d)", ErrQuota, n, q, used)
+	if q := s.cfg.QuotaPerOwner; q > 0 {
+		if used := s.Usage(owner); used+n > q {
+			return fmt.Errorf("%w: %d bytes more would take the owner over its quota of %d (it has %d)", ErrQuota, n, q, used)
+		}
 	}
-	if q := s.cfg.QuotaTotal; q > 0 && stored+n > q {
+	if q := s.cfg.QuotaTotal; q > 0 && s.Stats().Bytes+n > q {
 		return fmt.Errorf("%w: %d bytes more would take the store over its quota of %d", ErrQuota, n, q)
 	}
 	return nil
@@ -284,9 +301,14 @@ func (s *Store) tooLarge() error {
 	return fmt.Errorf("%w: the limit is %d bytes", ErrTooLarge, s.cfg.MaxBlobSize)
 }
 
-// pinOp stores blks (if not stored yet) and pins c for owner, unless owner
-// pins it already. size is the blob's size, used when c is not pinned yet.
-func (s *Store) pinOp(c cid.Cid, size int64, owner string, blks []blockData) func(*txn) error {
+// errNotPinned makes Pin take its slow path.
+var errNotPinned = errors.New("storage: not pinned")
+
+// pinOp stores blks (those not stored yet) and pins c for owner, unless
+// owner pins it already. If no one pins c yet: size < 0 refuses with
+// errNotPinned; otherwise the blob is recorded with size after checking
+// that every block under need is stored.
+func (s *Store) pinOp(c cid.Cid, size int64, owner string, blks []blockData, need []string) func(*txn) error {
 	return func(t *txn) error {
 		if err := t.putBlocks(blks); err != nil {
 			return err
@@ -300,17 +322,33 @@ func (s *Store) pinOp(c cid.Cid, size int64, owner string, blks []blockData) fun
 		if err != nil {
 			return err
 		}
-		rec := blobRecord{size: size}
+		var rec blobRecord
 		if ok {
 			if rec, err = decodeBlobRecord(v); err != nil {
 				return fmt.Errorf("storage: blob record of %s: %w", c, err)
 			}
 		} else {
+			if size < 0 {
+				return errNotPinned
+			}
+			for _, k := range need {
+				if ok, err := t.has(k); err != nil || !ok {
+					if err == nil {
+						err = fmt.Errorf("%w: a block of %s is missing", ErrNotFound, c)
+					}
+					return err
+				}
+			}
+			rec.size = size
 			t.stats.Blobs++
 		}
-		if q := s.cfg.QuotaPerOwner; q > 0 && t.usageOf(owner)+rec.size > q {
+		used, err := t.usageOf(owner)
+		if err != nil {
+			return err
+		}
+		if q := s.cfg.QuotaPerOwner; q > 0 && used+rec.size > q {
 			return fmt.Errorf("%w: %d bytes more would take the owner over its quota of %d (it has %d)",
-				ErrQuota, rec.size, q, t.usageOf(owner))
+				ErrQuota, rec.size, q, used)
 		}
 		rec.refs++
 		t.put(bk, rec.encode())
@@ -328,30 +366,20 @@ func (s *Store) Pin(ctx context.Context, c cid.Cid, owner string) error {
 		return ErrNotFound
 	}
 	c = normalize(c)
-	s.gcMu.RLock()
-	defer s.gcMu.RUnlock()
-	size, err := s.blobSize(ctx, c)
+	// Pinned by someone already: the record has the size.
+	err := s.submit(s.pinOp(c, -1, owner, nil, nil), 0)
+	if !errors.Is(err, errNotPinned) {
+		return err
+	}
+	// Stored but pinned by no one: find its blocks and check, in the op,
+	// that they are all there.
+	keys, size, err := s.nodes.collect(ctx, c)
 	if err != nil {
 		return err
 	}
-	return s.submit(s.pinOp(c, size, owner, nil), 0)
-}
-
-// blobSize returns the size of the blob c, checking that all its blocks are
-// stored when no one pins it yet. The caller holds gcMu.
-func (s *Store) blobSize(ctx context.Context, c cid.Cid) (int64, error) {
-	v, err := s.db.Get([]byte(blobKey(c)), nil)
-	if err == nil {
-		rec, err := decodeBlobRecord(v)
-		if err != nil {
-			return 0, fmt.Errorf("storage: blob record of %s: %w", c, err)
-		}
-		return rec.size, nil
-	}
-	if !errors.Is(err, leveldb.ErrNotFound) {
-		return 0, err
-	}
-	return s.nodes.fileSize(ctx, c)
+	s.protect(keys...)
+	defer s.unprotect(keys...)
+	return s.submit(s.pinOp(c, size, owner, nil, keys), 0)
 }
 
 // Unpin removes owner's pin of c (ErrNotFound if owner does not pin it).
@@ -415,9 +443,22 @@ func (s *Store) Has(ctx context.Context, c cid.Cid) (bool, error) {
 
 // Usage returns the bytes owner pins.
 func (s *Store) Usage(owner string) int64 {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.usage[owner]
+	n, err := s.committedUsage(owner)
+	if err != nil {
+		s.log.Error("storage: failed to read usage", "owner", owner, "err", err)
+	}
+	return n
+}
+
+func (s *Store) committedUsage(owner string) (int64, error) {
+	v, err := s.db.Get([]byte(ownerKey(owner)), nil)
+	if errors.Is(err, leveldb.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return decodeInt(v)
 }
 
 // Stats returns what the store holds.
@@ -491,14 +532,12 @@ type meter struct {
 
 func (s *Store) newMeter(ctx context.Context, r io.Reader, owner string) *meter {
 	m := &meter{ctx: ctx, r: r, max: s.cfg.MaxBlobSize, ownerLeft: -1, totalLeft: -1}
-	s.mu.RLock()
 	if q := s.cfg.QuotaPerOwner; q > 0 {
-		m.ownerLeft = max(q-s.usage[owner], 0)
+		m.ownerLeft = max(q-s.Usage(owner), 0)
 	}
 	if q := s.cfg.QuotaTotal; q > 0 {
-		m.totalLeft = max(q-s.stats.Bytes, 0)
+		m.totalLeft = max(q-s.Stats().Bytes, 0)
 	}
-	s.mu.RUnlock()
 	return m
 }
 

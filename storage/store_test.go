@@ -717,3 +717,234 @@ func TestBlockstore(t *testing.T) {
 		t.Fatalf("GC = %+v, %v", rep, err)
 	}
 }
+
+// gatedReader serves r up to gate bytes, then says so on reached and waits
+// for release before serving the rest.
+type gatedReader struct {
+	r        io.Reader
+	off      int64
+	gate     int64
+	reached  chan struct{}
+	release  chan struct{}
+	signaled bool
+}
+
+func (g *gatedReader) Read(p []byte) (int, error) {
+	if g.off == g.gate && !g.signaled {
+		g.signaled = true
+		close(g.reached)
+		<-g.release
+	}
+	if g.off < g.gate && g.off+int64(len(p)) > g.gate {
+		p = p[:g.gate-g.off]
+	}
+	n, err := g.r.Read(p)
+	g.off += int64(n)
+	return n, err
+}
+
+// TestGCDuringUpload: GC does not wait for an upload that is streaming in,
+// and keeps both the blocks that upload has written and the stored (but
+// unpinned) blocks it reuses.
+func TestGCDuringUpload(t *testing.T) {
+	s := openStore(t, Config{})
+	ctx := context.Background()
+	x := genBytes(1, 0, 6*ChunkSize)
+	bx := mustPut(t, s, x, "A")
+	if err := s.Unpin(ctx, bx.CID, "A"); err != nil {
+		t.Fatal(err)
+	}
+	xy := append(bytes.Clone(x), genBytes(2, 0, 6*ChunkSize)...)
+	g := &gatedReader{r: bytes.NewReader(xy), gate: 9 * ChunkSize, reached: make(chan struct{}), release: make(chan struct{})}
+	type result struct {
+		b   Blob
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		b, err := s.Put(ctx, onlyReader{g}, "B")
+		done <- result{b, err}
+	}()
+	<-g.reached
+
+	gcDone := make(chan error, 1)
+	var rep GCReport
+	go func() {
+		var err error
+		rep, err = s.GC(ctx)
+		gcDone <- err
+	}()
+	select {
+	case err := <-gcDone:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		close(g.release)
+		t.Fatal("GC waited for an upload that was streaming in")
+	}
+	// Only X's old root goes: its leaves are the upload's first six.
+	if rep.Removed != 1 {
+		t.Errorf("GC during the upload: %+v, want only X's root removed", rep)
+	}
+	close(g.release)
+	res := <-done
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	if got := readAll(t, s, res.b.CID); !bytes.Equal(got, xy) {
+		t.Fatal("blob read back wrong")
+	}
+	if rep, err := s.GC(ctx); err != nil || rep.Removed != 0 {
+		t.Fatalf("GC after the upload: %+v, %v", rep, err)
+	}
+	checkCounters(t, s)
+}
+
+// TestGCConcurrent runs GC in a loop while workers store, pin and unpin
+// blobs that share content (the same raw blobs, DAGs with the same first
+// leaves), and then checks that every blob still pinned reads back intact.
+func TestGCConcurrent(t *testing.T) {
+	s := openStore(t, Config{})
+	ctx := context.Background()
+	sizes := []int64{900, 5000, 5 * ChunkSize, 6*ChunkSize + 7, 7 * ChunkSize}
+	stop := make(chan struct{})
+	var gcs atomic.Int64
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := s.GC(ctx); err != nil {
+				t.Error(err)
+				return
+			}
+			gcs.Add(1)
+		}
+	})
+	const workers = 6
+	pinned := make([]map[cid.Cid][32]byte, workers)
+	for w := range workers {
+		pinned[w] = map[cid.Cid][32]byte{}
+		wg.Go(func() {
+			owner := fmt.Sprintf("w%d", w)
+			rng := uint64(w)
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				rng = splitmix(rng)
+				data := genBytes(rng%4, 0, sizes[(rng>>8)%uint64(len(sizes))])
+				switch {
+				case len(pinned[w]) > 0 && rng>>16%3 == 0:
+					for c := range pinned[w] {
+						if err := s.Unpin(ctx, c, owner); err != nil {
+							t.Error(err)
+							return
+						}
+						delete(pinned[w], c)
+						break
+					}
+				case rng>>16%3 == 1:
+					// Pin what may be stored, unpinned, or collected.
+					c := rawCID(data)
+					if len(data) > DefaultRawLimit {
+						continue
+					}
+					switch err := s.Pin(ctx, c, owner); {
+					case err == nil:
+						pinned[w][c] = sha256.Sum256(data)
+					case !errors.Is(err, ErrNotFound):
+						t.Error(err)
+						return
+					}
+				default:
+					b, err := s.Put(ctx, bytes.NewReader(data), owner)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					pinned[w][b.CID] = sha256.Sum256(data)
+				}
+			}
+		})
+	}
+	time.Sleep(2 * time.Second)
+	close(stop)
+	wg.Wait()
+	t.Logf("%d GC runs", gcs.Load())
+	check := func() {
+		for w := range pinned {
+			for c, sum := range pinned[w] {
+				r, _, err := s.Open(ctx, c)
+				if err != nil {
+					t.Fatalf("pinned %s: %v", c, err)
+				}
+				got, err := io.ReadAll(r)
+				r.Close()
+				if err != nil || sha256.Sum256(got) != sum {
+					t.Fatalf("pinned %s read back wrong: %v", c, err)
+				}
+			}
+		}
+	}
+	check()
+	if _, err := s.GC(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check()
+	checkCounters(t, s)
+}
+
+// errAtEOF serves r and then, instead of io.EOF, err: what a reader that
+// checks a signature over the whole upload does when it does not verify.
+type errAtEOF struct {
+	r   io.Reader
+	err error
+}
+
+func (e errAtEOF) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err == io.EOF {
+		err = e.err
+	}
+	return n, err
+}
+
+// TestErrorInPlaceOfEOF: a source that fails at its very end (after its
+// last byte, at a chunk boundary or not) pins nothing, and an owner that
+// pins those bytes already keeps its pin and usage.
+func TestErrorInPlaceOfEOF(t *testing.T) {
+	s := openStore(t, Config{})
+	ctx := context.Background()
+	bad := errors.New("signature does not verify")
+	for _, size := range []int64{0, 1000, DefaultRawLimit, DefaultRawLimit + 1, 4 * ChunkSize, 5*ChunkSize + 1} {
+		data := genBytes(uint64(size), 0, size)
+		_, err := s.Put(ctx, errAtEOF{bytes.NewReader(data), bad}, "key:A")
+		if !errors.Is(err, bad) {
+			t.Fatalf("%d bytes: Put = %v, want the source's error", size, err)
+		}
+		if s.Stats().Blobs != 0 || s.Usage("key:A") != 0 {
+			t.Fatalf("%d bytes: a failed upload pinned something", size)
+		}
+	}
+	// The same bytes, failing, from an owner that pins them already.
+	data := genBytes(1, 0, 5*ChunkSize)
+	b := mustPut(t, s, data, "key:A")
+	_, err := s.Put(ctx, errAtEOF{bytes.NewReader(data), bad}, "key:A")
+	wantErr(t, err, bad)
+	if s.Usage("key:A") != b.Size {
+		t.Fatal("a failed upload changed the owner's usage")
+	}
+	if _, err := s.GC(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := readAll(t, s, b.CID); !bytes.Equal(got, data) {
+		t.Fatal("pinned blob lost")
+	}
+}

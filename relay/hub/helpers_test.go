@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -49,9 +50,25 @@ type testEnv struct {
 
 func newEnv(tb testing.TB, cfg Config, mcfg MemoryConfig) *testEnv {
 	tb.Helper()
+	if cfg.Logger == nil {
+		level := slog.LevelInfo
+		if _, ok := tb.(*testing.B); ok {
+			level = slog.LevelWarn
+		}
+		cfg.Logger = slog.New(slog.NewTextHandler(tbWriter{tb}, &slog.HandlerOptions{Level: level}))
+	}
 	e := startEnv(cfg, mcfg)
 	tb.Cleanup(func() { e.stop(tb) })
 	return e
+}
+
+// tbWriter sends the hub's logs to the test's log, shown when it fails.
+type tbWriter struct{ tb testing.TB }
+
+func (w tbWriter) Write(p []byte) (int, error) {
+	w.tb.Helper()
+	w.tb.Log(strings.TrimSuffix(string(p), "\n"))
+	return len(p), nil
 }
 
 func startEnv(cfg Config, mcfg MemoryConfig) *testEnv {

@@ -220,14 +220,15 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.nconn++
 	h.mu.Unlock()
 
-	ws, err := h.upgrader.Upgrade(w, r, nil)
+	hj := &hijacker{ResponseWriter: w}
+	ws, err := h.upgrader.Upgrade(hj, r, nil)
 	if err != nil { // the upgrader has answered
 		h.mu.Lock()
 		h.nconn--
 		h.mu.Unlock()
 		return
 	}
-	c := newClient(h, ws, r.RemoteAddr)
+	c := newClient(h, ws, hj.conn, r.RemoteAddr)
 	h.mu.Lock()
 	if h.closing {
 		h.nconn--

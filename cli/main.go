@@ -63,6 +63,10 @@ func commands() []command {
 		{"encrypt", "encrypt and sign a post (stdin) to friends", runEncrypt},
 		{"decrypt", "decrypt and verify a post or message (stdin)", runDecrypt},
 		{"share", "let more friends read an existing post (share add)", runShare},
+		{"post", "encrypt and sign a post (stdin), store it on a relay, print the feed text", runPost},
+		{"read", "fetch, decrypt and verify posts from feed text, a link or a CID", runRead},
+		{"keys", "publish and look up keys in a relay's directory", runKeys},
+		{"watch", "follow your inboxes on a relay: new posts and shares as they arrive", runWatch},
 		{"relay", "run a relay: ciphertext store, key directory, live events", runRelay},
 		{"sop", "the Stateless OpenPGP command-line interface", nil},
 		{"version", "print the version", func(env Env, _ []string) error {
@@ -107,6 +111,7 @@ func mainUsage(w io.Writer) {
 	}
 	fmt.Fprintln(w, "\nEvery command takes --help. Keys live in $VEIL_HOME (default ~/.veil).")
 	fmt.Fprintln(w, "Passphrases come from --passphrase-file or $VEIL_PASSPHRASE.")
+	fmt.Fprintln(w, "Relays: --relay URL or $VEIL_RELAY (default "+DefaultRelay+").")
 }
 
 // report prints an error and maps it to an exit code.

@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,42 +17,111 @@ import (
 	"github.com/veilsocial/veil/wasmclient/persona"
 )
 
+// postFlags are the options of writing a post, shared by encrypt and post.
+type postFlags struct {
+	store   storeFlags
+	as      string
+	to      stringList
+	public  bool
+	hidden  bool
+	site    string
+	handle  string
+	replyTo string
+}
+
+func (p *postFlags) register(fs *flag.FlagSet) {
+	p.store.register(fs)
+	fs.StringVar(&p.as, "as", "", "persona to write as (default: the only one)")
+	fs.Var(&p.to, "to", "recipient: contact, persona, or a key file (repeatable); the author is always added")
+	fs.BoolVar(&p.public, "public", false, "a public post: signed, not encrypted")
+	fs.BoolVar(&p.hidden, "hidden", false, "hide the recipients' key IDs")
+	fs.StringVar(&p.site, "site", "", "site the post is for (twitter, facebook)")
+	fs.StringVar(&p.handle, "handle", "", "author's handle on that site")
+	fs.StringVar(&p.replyTo, "reply-to", "", "CID of the post this one answers")
+}
+
+// sealer is an unlocked author and the resolved recipients of a post.
+type sealer struct {
+	flags *postFlags
+	me    *persona.Persona
+	to    []*openpgp.Entity
+}
+
+// sealer checks the flags, opens the key store, unlocks the author and
+// resolves the recipients.
+func (p *postFlags) sealer(env Env) (*sealer, error) {
+	if p.public && (len(p.to) > 0 || p.hidden) {
+		return nil, usagef("--public posts have no recipients")
+	}
+	if !p.public && len(p.to) == 0 {
+		return nil, usagef("name at least one --to (or use --public)")
+	}
+	st, err := openStore(env, p.store.home)
+	if err != nil {
+		return nil, err
+	}
+	me, err := author(st, p.as)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := unlock(env, me, p.store.passphraseFile); err != nil {
+		return nil, err
+	}
+	rcpts, err := recipients(st, p.to)
+	if err != nil {
+		return nil, err
+	}
+	return &sealer{flags: p, me: me, to: rcpts}, nil
+}
+
+// sealPost reads the text of a post from r (at most envelope.MaxPostSize
+// bytes) and writes the sealed post, one binary OpenPGP message, to w.
+func (s *sealer) sealPost(w io.Writer, r io.Reader) error {
+	text, err := io.ReadAll(io.LimitReader(r, envelope.MaxPostSize+1))
+	if err != nil {
+		return err
+	}
+	if len(text) > envelope.MaxPostSize {
+		return fmt.Errorf("post longer than %d bytes: use --raw for files", envelope.MaxPostSize)
+	}
+	f := s.flags
+	post := envelope.Post{Text: string(text), Site: f.site, Handle: strings.TrimPrefix(f.handle, "@"), ReplyTo: f.replyTo}
+	opts := &envelope.PostOptions{Hidden: f.hidden}
+	if f.public {
+		opts.Audience = envelope.Public
+	}
+	return envelope.SealPost(w, post, s.me.Entity(), s.to, opts)
+}
+
+// sealRaw encrypts (or, for a public message, signs) r as it is.
+func (s *sealer) sealRaw(w io.Writer, r io.Reader) error {
+	var pw io.WriteCloser
+	var err error
+	if s.flags.public {
+		pw, err = envelope.Sign(w, s.me.Entity(), nil)
+	} else {
+		pw, err = envelope.Encrypt(w, append(s.to, s.me.Entity()), s.me.Entity(), &envelope.SealOptions{Hidden: s.flags.hidden})
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(pw, r); err != nil {
+		return err
+	}
+	return pw.Close()
+}
+
 func runEncrypt(env Env, args []string) error {
 	fs := newFlags(env, "encrypt", "encrypt --to FRIEND... [options] < post.txt > post.asc")
-	var sf storeFlags
-	sf.register(fs)
-	as := fs.String("as", "", "persona to write as (default: the only one)")
-	var to stringList
-	fs.Var(&to, "to", "recipient: contact, persona, or a key file (repeatable); the author is always added")
-	public := fs.Bool("public", false, "a public post: signed, not encrypted")
-	hidden := fs.Bool("hidden", false, "hide the recipients' key IDs")
+	var pf postFlags
+	pf.register(fs)
 	raw := fs.Bool("raw", false, "encrypt the input as it is (a file), not as a post document")
 	binary := fs.Bool("binary", false, "binary output instead of ASCII armor")
 	out := fs.String("out", "", "output file (default stdout)")
-	site := fs.String("site", "", "site the post is for (twitter, facebook)")
-	handle := fs.String("handle", "", "author's handle on that site")
-	replyTo := fs.String("reply-to", "", "CID of the post this one answers")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *public && (len(to) > 0 || *hidden) {
-		return usagef("--public posts have no recipients")
-	}
-	if !*public && len(to) == 0 {
-		return usagef("name at least one --to (or use --public)")
-	}
-	st, err := openStore(env, sf.home)
-	if err != nil {
-		return err
-	}
-	me, err := author(st, *as)
-	if err != nil {
-		return err
-	}
-	if _, err := unlock(env, me, sf.passphraseFile); err != nil {
-		return err
-	}
-	rcpts, err := recipients(st, to)
+	s, err := pf.sealer(env)
 	if err != nil {
 		return err
 	}
@@ -58,42 +129,11 @@ func runEncrypt(env Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	seal := s.sealPost
 	if *raw {
-		var pw io.WriteCloser
-		if *public {
-			pw, err = envelope.Sign(w, me.Entity(), nil)
-		} else {
-			pw, err = envelope.Encrypt(w, append(rcpts, me.Entity()), me.Entity(), &envelope.SealOptions{Hidden: *hidden})
-		}
-		if err != nil {
-			finish(false)
-			return err
-		}
-		if _, err := io.Copy(pw, env.Stdin); err != nil {
-			finish(false)
-			return err
-		}
-		if err := pw.Close(); err != nil {
-			finish(false)
-			return err
-		}
-		return finish(true)
+		seal = s.sealRaw
 	}
-	text, err := io.ReadAll(io.LimitReader(env.Stdin, envelope.MaxPostSize+1))
-	if err != nil {
-		finish(false)
-		return err
-	}
-	if len(text) > envelope.MaxPostSize {
-		finish(false)
-		return fmt.Errorf("post longer than %d bytes: use --raw for files", envelope.MaxPostSize)
-	}
-	post := envelope.Post{Text: string(text), Site: *site, Handle: strings.TrimPrefix(*handle, "@"), ReplyTo: *replyTo}
-	opts := &envelope.PostOptions{Hidden: *hidden}
-	if *public {
-		opts.Audience = envelope.Public
-	}
-	if err := envelope.SealPost(w, post, me.Entity(), rcpts, opts); err != nil {
+	if err := seal(w, env.Stdin); err != nil {
 		finish(false)
 		return err
 	}
@@ -347,9 +387,18 @@ func summarize(env Env, rep decryptReport) {
 	}
 }
 
+const shareUsage = `share add --to FRIEND... [--hidden] [--out FILE] [--armor] [POST]
+
+Makes key packets (a share) that let more friends read a post without
+re-encrypting it. POST is a link to a post on a relay (or its CID, or an
+inline link): the share is published there, signed with the post's share key,
+so only the post's author can. POST as a file (or stdin) makes the share
+offline, for you to send: put it in front of the message,
+cat share post.pgp | gpg -d`
+
 func runShare(env Env, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(env.Stdout, "Usage: veil share add --to FRIEND... [--hidden] [--out FILE] [MESSAGE]\n\nMakes key packets (a share) that let more friends read a post without re-encrypting it.\nPut the share in front of the message: cat share post.pgp | gpg -d")
+		fmt.Fprintln(env.Stdout, "Usage: veil "+shareUsage)
 		if len(args) == 0 {
 			return usagef("missing share subcommand")
 		}
@@ -358,19 +407,32 @@ func runShare(env Env, args []string) error {
 	if args[0] != "add" {
 		return usagef("unknown share subcommand %q", args[0])
 	}
-	fs := newFlags(env, "share add", "share add --to FRIEND... [--hidden] [--out FILE] [MESSAGE]")
+	fs := newFlags(env, "share add", "share add --to FRIEND... [--hidden] [--out FILE] [--armor] [--relay URL] [LINK | CID | FILE]")
 	var sf storeFlags
 	sf.register(fs)
+	var rf relayFlags
+	rf.register(fs)
 	var to stringList
 	fs.Var(&to, "to", "new recipient: contact, persona or key file (repeatable)")
 	hidden := fs.Bool("hidden", false, "hide the new recipients' key IDs")
-	out := fs.String("out", "", "write the share here (default stdout, binary)")
+	out := fs.String("out", "", "write the share here (default stdout, binary; with a link, only published unless set)")
 	armored := fs.Bool("armor", false, "ASCII-armor the share")
+	as := fs.String("as", "", "with a link: the persona that wrote the post (default: its signer)")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
 	if len(to) == 0 {
 		return usagef("name at least one --to")
+	}
+	if arg := fs.Arg(0); arg != "" && arg != "-" {
+		if _, err := os.Stat(arg); errors.Is(err, os.ErrNotExist) {
+			ctx, cancel := commandContext(requestTimeout)
+			t, perr := parseTarget(ctx, arg)
+			cancel()
+			if perr == nil {
+				return shareOnline(env, sf, rf, t, to, *as, *hidden, *out, *armored)
+			}
+		}
 	}
 	st, err := openStore(env, sf.home)
 	if err != nil {

@@ -28,7 +28,7 @@ func opsPerSec(b *testing.B, start time.Time) {
 // BenchmarkUploadHTTP: 1 KiB messages uploaded over loopback HTTP by
 // concurrent clients, each acknowledged only once durable.
 func BenchmarkUploadHTTP(b *testing.B) {
-	n := startNode(b, func(c *Config) { c.RateAnon, c.BurstAnon, c.QuotaAnon = 1e9, 1 << 30, 1 << 40 })
+	n := startNode(b, func(c *Config) { c.RateAnon, c.BurstAnon, c.QuotaAnon = 1e9, 1<<30, 1<<40 })
 	hc := benchClient(b)
 	url := n.URL() + "/v1/blobs"
 	b.SetParallelism(32)
@@ -55,7 +55,7 @@ func BenchmarkUploadHTTP(b *testing.B) {
 
 // BenchmarkGetHTTP: 1 KiB blobs fetched over loopback HTTP.
 func BenchmarkGetHTTP(b *testing.B) {
-	n := startNode(b, func(c *Config) { c.RateRead, c.BurstRead = 1e9, 1 << 30 })
+	n := startNode(b, func(c *Config) { c.RateRead, c.BurstRead = 1e9, 1<<30 })
 	c := client(b, n)
 	var urls []string
 	for range 256 {
@@ -87,7 +87,7 @@ func BenchmarkGetHTTP(b *testing.B) {
 // BenchmarkLookupHTTP: key lookups by fingerprint over loopback HTTP
 // (JSON API) against a directory of 200 keys.
 func BenchmarkLookupHTTP(b *testing.B) {
-	n := startNode(b, func(c *Config) { c.RateRead, c.BurstRead = 1e9, 1 << 30 })
+	n := startNode(b, func(c *Config) { c.RateRead, c.BurstRead = 1e9, 1<<30 })
 	c := client(b, n)
 	var urls []string
 	for i := range 200 {

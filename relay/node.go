@@ -52,6 +52,9 @@ type Node struct {
 	stopGC context.CancelFunc
 	gcDone chan struct{}
 
+	shutdownOnce sync.Once
+	shutdownErr  error
+
 	metrics *nodeMetrics
 }
 
@@ -195,6 +198,11 @@ func (n *Node) URL() string {
 // Shutdown stops accepting requests, lets running ones finish (until ctx
 // ends), closes WebSocket connections and then the stores.
 func (n *Node) Shutdown(ctx context.Context) error {
+	n.shutdownOnce.Do(func() { n.shutdownErr = n.shutdown(ctx) })
+	return n.shutdownErr
+}
+
+func (n *Node) shutdown(ctx context.Context) error {
 	var errs []error
 	if n.stopGC != nil {
 		n.stopGC()

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -191,7 +192,9 @@ func (l *fanoutLoad) close() {
 // inflight deliveries outstanding (flow control, so the measure is the hub's
 // capacity rather than queue overflow); in "rate" runs it publishes at a
 // fixed rate of deliveries per second. Reported: deliveries/s (from the first
-// publish to the last delivery) and publish→deliver latency p50/p99.
+// publish to the last delivery), publish→deliver latency p50/p99, and the
+// process's CPU time per delivery (hub and clients together), which does not
+// depend on what else the machine runs.
 func BenchmarkFanout(b *testing.B) {
 	cases := []struct {
 		name     string
@@ -227,9 +230,10 @@ func benchFanout(b *testing.B, conns, nch, inflight, rate int) {
 	var expected int64
 	data := make([]byte, 0, 64)
 	var start time.Time
+	var cpu0 time.Duration
 	for i := 0; b.Loop(); i++ {
 		if i == 0 {
-			start = time.Now()
+			start, cpu0 = time.Now(), processCPU()
 		}
 		if rate > 0 {
 			time.Sleep(time.Until(start.Add(time.Duration(i) * interval)))
@@ -252,6 +256,7 @@ func benchFanout(b *testing.B, conns, nch, inflight, rate int) {
 		time.Sleep(100 * time.Microsecond)
 	}
 	elapsed := time.Since(start)
+	cpu := processCPU() - cpu0
 	if slow := e.metric(b, "veil_ws_slow_consumers_total"); slow != 0 {
 		b.Fatalf("%v slow consumers", slow)
 	}
@@ -262,6 +267,18 @@ func benchFanout(b *testing.B, conns, nch, inflight, rate int) {
 	b.ReportMetric(float64(expected)/elapsed.Seconds(), "deliveries/s")
 	b.ReportMetric(all.quantile(0.50), "p50-ms")
 	b.ReportMetric(all.quantile(0.99), "p99-ms")
+	// CPU time of the whole process (hub and load clients) per delivery:
+	// what the run cost, whatever else the machine was doing.
+	b.ReportMetric(float64(cpu.Microseconds())/float64(expected), "cpu-µs/delivery")
+}
+
+// processCPU is the user and system CPU time this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // Memory per idle connection, measured in this process (the server) while
@@ -358,7 +375,8 @@ func measureIdleConns(tb testing.TB, n int) (heap, stack float64) {
 	}
 	waitFor(tb, 10*time.Second, "connections", func() bool { return e.hub.Stats().Connections == n })
 	time.Sleep(50 * time.Millisecond) // let the handshake goroutines of net/http end
-	for range 5 {                     // each collection halves the stacks that use under a quarter
+	// Each collection halves the stacks that use under a quarter of theirs.
+	for range 5 {
 		runtime.GC()
 	}
 	runtime.ReadMemStats(&after)

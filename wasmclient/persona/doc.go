@@ -13,6 +13,10 @@
 // that links back with openpgp4fpr:<fingerprint> completes the proof. A slot
 // for the wallet binding lives in the same place.
 //
+// A persona also derives one Ed25519 key per post it stores on a relay
+// (ShareKey): the relay takes shares for the post only when that key signs
+// them, and learns no identity from it.
+//
 // Keys and contacts are kept by a Store over a small Storage interface: the
 // command line stores them in a 0700 directory of 0600 files (DirStorage),
 // the browser adapts its own storage. A Store writes one passphrase-encrypted

@@ -210,10 +210,18 @@ func (c *Client) Watch(ctx context.Context, dial Dialer, channels []string, sinc
 	if len(channels) == 0 {
 		return errors.New("relayclient: watch: no channels")
 	}
+	var unique []string
+	seen := make(map[string]bool, len(channels))
+	for _, ch := range channels {
+		if !seen[ch] {
+			seen[ch] = true
+			unique = append(unique, ch)
+		}
+	}
 	w := &watch{
 		url:      c.WebSocketURL(),
 		dial:     dial,
-		channels: channels,
+		channels: unique,
 		pos:      make(map[string]Position, len(channels)),
 		fn:       fn,
 		ping:     watchPingInterval,

@@ -108,6 +108,8 @@ func (h *fakeHub) serve(c *memConn) {
 			c.WriteJSON(Reply{ID: m.ID, OK: true})
 		case m.Op != OpSubscribe || !strings.HasPrefix(m.Channel, "inbox:"):
 			c.WriteJSON(Reply{ID: m.ID, Error: &ReplyError{Code: "bad_channel", Message: "not a channel"}})
+		case h.conns[c][m.Channel]:
+			c.WriteJSON(Reply{ID: m.ID, Error: &ReplyError{Code: "already_subscribed", Message: m.Channel}})
 		default:
 			evs := h.history[m.Channel]
 			pos := Position{Epoch: h.epoch, Offset: uint64(len(evs))}
@@ -277,7 +279,7 @@ func TestWatchSince(t *testing.T) {
 	c, _ := New("http://relay.example")
 	stop := errors.New("stop")
 	var got []string
-	err := c.Watch(t.Context(), h.dial, []string{inbox}, map[string]Position{inbox: {Epoch: "e1", Offset: 1}}, func(ev Event) error {
+	err := c.Watch(t.Context(), h.dial, []string{inbox, inbox}, map[string]Position{inbox: {Epoch: "e1", Offset: 1}}, func(ev Event) error {
 		got = append(got, ev.CID)
 		if len(got) == 2 {
 			return stop

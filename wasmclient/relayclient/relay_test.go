@@ -43,10 +43,16 @@ func startRelay(t *testing.T, addr, dir string) *relay.Node {
 	return n
 }
 
+var stopped sync.Map // *relay.Node → true once shut down
+
+// shutdown stops a relay once.
 func shutdown(t *testing.T, n *relay.Node) {
+	if _, done := stopped.LoadOrStore(n, true); done {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := n.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := n.Shutdown(ctx); err != nil {
 		t.Logf("relay shutdown: %v", err)
 	}
 }

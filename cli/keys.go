@@ -112,3 +112,21 @@ func keyring(env Env, st *persona.Store, passFile, only string) (openpgp.EntityL
 	}
 	return el, nil
 }
+
+// shareParties opens the key store and resolves who takes part in a share:
+// the keyring that can open the post and the new recipients.
+func shareParties(env Env, sf storeFlags, to []string) (*persona.Store, openpgp.EntityList, []*openpgp.Entity, error) {
+	st, err := openStore(env, sf.home)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	kr, err := keyring(env, st, sf.passphraseFile, "")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	rcpts, err := recipients(st, to)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return st, kr, rcpts, nil
+}

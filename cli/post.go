@@ -434,15 +434,7 @@ func runShare(env Env, args []string) error {
 			}
 		}
 	}
-	st, err := openStore(env, sf.home)
-	if err != nil {
-		return err
-	}
-	kr, err := keyring(env, st, sf.passphraseFile, "")
-	if err != nil {
-		return err
-	}
-	rcpts, err := recipients(st, to)
+	_, kr, rcpts, err := shareParties(env, sf, to)
 	if err != nil {
 		return err
 	}

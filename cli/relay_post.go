@@ -260,15 +260,7 @@ func showPost(ctx context.Context, env Env, rf *readFlags, kr openpgp.EntityList
 func shareOnline(env Env, sf storeFlags, rf relayFlags, t target, to []string, as string, hidden bool, out string, armored bool) error {
 	ctx, cancel := commandContext(requestTimeout)
 	defer cancel()
-	st, err := openStore(env, sf.home)
-	if err != nil {
-		return err
-	}
-	kr, err := keyring(env, st, sf.passphraseFile, "")
-	if err != nil {
-		return err
-	}
-	rcpts, err := recipients(st, to)
+	st, kr, rcpts, err := shareParties(env, sf, to)
 	if err != nil {
 		return err
 	}

@@ -10,40 +10,18 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/veilsocial/veil/relay/api"
+	"github.com/veilsocial/veil/wasmclient/relayclient"
 )
 
-// Info is the relay info document.
-type Info struct {
-	Name      string   `json:"name"`
-	Software  string   `json:"software"`
-	Version   string   `json:"version"`
-	URL       string   `json:"url"`
-	PeerID    string   `json:"peer_id"`
-	Addrs     []string `json:"addrs"`
-	Limits    Limits   `json:"limits"`
-	Protocols []string `json:"protocols"`
-}
-
-// Limits are what a client must stay within.
-type Limits struct {
-	MaxBlobSize  int64   `json:"max_blob_size"`
-	MaxShareSize int64   `json:"max_share_size"`
-	QuotaAnon    int64   `json:"quota_anonymous"`
-	QuotaPersona int64   `json:"quota_persona"`
-	RateAnon     float64 `json:"uploads_per_second_anonymous"`
-	RatePersona  float64 `json:"uploads_per_second_persona"`
-	MaxWSSubs    int     `json:"max_subscriptions"`
-}
-
 func (n *Node) info(c echo.Context) error {
-	return c.JSON(http.StatusOK, Info{
+	return c.JSON(http.StatusOK, relayclient.Info{
 		Name: n.cfg.Name, Software: "veil", Version: Version, URL: n.URL(),
 		Addrs:     []string{},
 		Protocols: []string{"veil/v1", "ipfs-trustless-gateway", "hkp", "vks", "wkd"},
-		Limits: Limits{
+		Limits: relayclient.Limits{
 			MaxBlobSize: n.cfg.MaxBlobSize, MaxShareSize: n.cfg.MaxShareSize,
 			QuotaAnon: n.cfg.QuotaAnon, QuotaPersona: n.cfg.QuotaPersona,
-			RateAnon: n.cfg.RateAnon, RatePersona: n.cfg.RatePersona, MaxWSSubs: n.cfg.MaxWSSubs,
+			RateAnon: n.cfg.RateAnon, RatePersona: n.cfg.RatePersona, MaxSubscriptions: n.cfg.MaxWSSubs,
 		},
 	})
 }

@@ -417,7 +417,7 @@ func TestSignedUpload(t *testing.T) {
 
 func TestInfoHealthMetrics(t *testing.T) {
 	n := startNode(t, nil)
-	var info Info
+	var info relayclient.Info
 	resp, err := http.Get(n.URL() + "/v1/info")
 	if err != nil {
 		t.Fatal(err)

@@ -163,9 +163,13 @@ type Info struct {
 
 // Limits are what a client must stay within: sizes in bytes.
 type Limits struct {
-	MaxBlobSize      int64 `json:"max_blob_size"`
-	MaxShareSize     int64 `json:"max_share_size,omitempty"`
-	MaxSubscriptions int   `json:"max_subscriptions,omitempty"`
+	MaxBlobSize      int64   `json:"max_blob_size"`
+	MaxShareSize     int64   `json:"max_share_size,omitempty"`
+	QuotaAnon        int64   `json:"quota_anonymous,omitempty"`
+	QuotaPersona     int64   `json:"quota_persona,omitempty"`
+	RateAnon         float64 `json:"uploads_per_second_anonymous,omitempty"`
+	RatePersona      float64 `json:"uploads_per_second_persona,omitempty"`
+	MaxSubscriptions int     `json:"max_subscriptions,omitempty"`
 }
 
 // Info asks the relay about itself.

@@ -24,7 +24,7 @@ type batchConn struct {
 	batching bool
 	buf      *[]byte   // borrowed from batchPool during a batch
 	deadline time.Time // write deadline last asked for
-	applied  time.Time // write deadline last set on Conn
+	applied  time.Time // write deadline set on Conn (see writeLocked)
 }
 
 const (
@@ -87,14 +87,21 @@ func (b *batchConn) flushLocked() error {
 	return err
 }
 
-// writeLocked writes to the connection under the latest deadline, set on
-// the connection only when it changed (gorilla sets one before every frame).
+// writeLocked writes to the connection. gorilla asks for a new write
+// deadline before every frame, and changing a deadline updates a runtime
+// timer (a heap shared by all connections), which a fan-out would do once per
+// delivery. So the deadline set on the connection is a quarter of the time
+// left beyond what was asked, and left alone while later asks fall short of
+// it: a write may take up to a quarter longer than asked before it fails.
 func (b *batchConn) writeLocked(p []byte) (int, error) {
-	if !b.deadline.Equal(b.applied) {
-		if err := b.Conn.SetWriteDeadline(b.deadline); err != nil {
+	if d := b.deadline; d.IsZero() != b.applied.IsZero() || d.After(b.applied) {
+		if !d.IsZero() {
+			d = d.Add(time.Until(d) / 4)
+		}
+		if err := b.Conn.SetWriteDeadline(d); err != nil {
 			return 0, err
 		}
-		b.applied = b.deadline
+		b.applied = d
 	}
 	return b.Conn.Write(p)
 }

@@ -79,6 +79,19 @@
 // too_many (Config.MaxConnections reached, with Retry-After) and 503
 // unavailable (shutting down).
 //
+// # Cost
+//
+// Live events are encoded and framed once per event, whatever the number of
+// recipients; a writer that finds several frames queued sends them in one
+// system call. An idle connection holds about 5 KiB of heap and two
+// goroutines (4 KiB of stack each once the runtime has shrunk them).
+// BenchmarkFanout measures delivery to 1,000 loopback connections read by
+// clients in the same process (deliveries/s, publish→deliver p50/p99, CPU
+// per delivery); TestIdleConnMemory and BenchmarkIdleConnMemory measure the
+// server's memory per idle connection, with the clients in a child process:
+//
+//	go test -run '^$' -bench . ./relay/hub
+//
 // # Metrics
 //
 // veil_ws_connections, veil_ws_subscriptions, veil_ws_messages_sent_total

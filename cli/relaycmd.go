@@ -19,6 +19,7 @@ func runRelay(env Env, args []string) error {
 	publicURL := fs.String("public-url", "", "URL clients use to reach this relay ($VEIL_PUBLIC_URL)")
 	name := fs.String("name", "", "relay name shown in /v1/info ($VEIL_NAME)")
 	maxBlob := fs.Int64("max-blob-size", 0, "largest upload in bytes ($VEIL_MAX_BLOB_SIZE)")
+	redisURL := fs.String("redis", "", "redis://HOST:PORT/DB shared by the relay processes of one site ($VEIL_REDIS)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -40,6 +41,7 @@ func runRelay(env Env, args []string) error {
 	set(&cfg.DataDir, *dataDir)
 	set(&cfg.PublicURL, *publicURL)
 	set(&cfg.Name, *name)
+	set(&cfg.Redis, *redisURL)
 	if *maxBlob > 0 {
 		cfg.MaxBlobSize = *maxBlob
 	}

@@ -18,6 +18,9 @@ type Config struct {
 	Listen string `json:"listen"`
 	// DataDir holds the blockstore and all metadata.
 	DataDir string `json:"data_dir"`
+	// Redis ("redis://host:6379/0"), when set, carries live events and
+	// rate limits between the relay processes that share it.
+	Redis string `json:"redis"`
 	// Name is shown in /v1/info.
 	Name string `json:"name"`
 	// PublicURL is how clients reach this relay (links in feed text); by

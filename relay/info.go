@@ -30,6 +30,11 @@ func (n *Node) health(c echo.Context) error {
 	if _, err := n.store.Has(c.Request().Context(), probeCID); err != nil {
 		return c.JSON(http.StatusServiceUnavailable, map[string]any{"status": "degraded", "storage": err.Error()})
 	}
+	for _, check := range n.healthChecks {
+		if err := check(); err != nil {
+			return c.JSON(http.StatusServiceUnavailable, map[string]any{"status": "degraded", "reason": err.Error()})
+		}
+	}
 	return c.JSON(http.StatusOK, map[string]any{"status": "ok"})
 }
 

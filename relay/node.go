@@ -20,10 +20,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/veilsocial/veil/relay/api"
 	"github.com/veilsocial/veil/relay/directory"
 	"github.com/veilsocial/veil/relay/hub"
+	"github.com/veilsocial/veil/relay/ratelimit"
 	"github.com/veilsocial/veil/storage"
 )
 
@@ -42,7 +44,9 @@ type Node struct {
 	hub    *hub.Hub
 	echo   *echo.Echo
 
-	anonLimit, personaLimit, readLimit *Limiter
+	anonLimit, personaLimit, readLimit ratelimit.Limiter
+	redis                              *redis.Client // nil without --redis
+	healthChecks                       []func() error
 
 	shareMu sync.Mutex // serializes share appends (index allocation)
 
@@ -94,7 +98,10 @@ func New(cfg Config, opts ...Option) (*Node, error) {
 	}
 	n.store = st
 	n.meta = namespace.Wrap(st.Datastore(), datastore.NewKey("/relay"))
-	n.broker = hub.NewMemoryBroker(hub.MemoryConfig{HistorySize: cfg.HistorySize})
+	if err := n.connect(cfg); err != nil {
+		st.Close()
+		return nil, err
+	}
 	n.hub = hub.New(hub.Config{
 		MaxConnections:   cfg.MaxWSConns,
 		MaxSubscriptions: cfg.MaxWSSubs,
@@ -110,9 +117,6 @@ func New(cfg Config, opts ...Option) (*Node, error) {
 		st.Close()
 		return nil, fmt.Errorf("relay: %w", err)
 	}
-	n.anonLimit = NewLimiter(cfg.RateAnon, cfg.BurstAnon, 0)
-	n.personaLimit = NewLimiter(cfg.RatePersona, cfg.BurstPersona, 0)
-	n.readLimit = NewLimiter(cfg.RateRead, cfg.BurstRead, 0)
 	if err := n.routes(); err != nil {
 		st.Close()
 		return nil, err
@@ -215,6 +219,9 @@ func (n *Node) shutdown(ctx context.Context) error {
 		}
 	}
 	errs = append(errs, n.hub.Shutdown(ctx), n.broker.Close(), n.store.Close())
+	if n.redis != nil {
+		errs = append(errs, n.redis.Close())
+	}
 	return errors.Join(errs...)
 }
 
@@ -250,4 +257,44 @@ func (n *Node) startGC() {
 			}
 		}
 	}()
+}
+
+// connect chooses the broker and the rate limiters: in-process by default,
+// shared through Redis when the config names one, so that several
+// processes behind one address deliver each other's events and share
+// limits.
+func (n *Node) connect(cfg Config) error {
+	if cfg.Redis == "" {
+		n.broker = hub.NewMemoryBroker(hub.MemoryConfig{HistorySize: cfg.HistorySize})
+		n.anonLimit = ratelimit.NewMemory(cfg.RateAnon, cfg.BurstAnon, 0)
+		n.personaLimit = ratelimit.NewMemory(cfg.RatePersona, cfg.BurstPersona, 0)
+		n.readLimit = ratelimit.NewMemory(cfg.RateRead, cfg.BurstRead, 0)
+		return nil
+	}
+	opts, err := redis.ParseURL(cfg.Redis)
+	if err != nil {
+		return fmt.Errorf("relay: --redis: %w", err)
+	}
+	opts.ContextTimeoutEnabled = true
+	n.redis = redis.NewClient(opts)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	b, err := hub.NewRedisBroker(ctx, hub.RedisConfig{Client: n.redis, HistorySize: cfg.HistorySize, Registerer: n.reg, Logger: n.log})
+	if err != nil {
+		n.redis.Close()
+		return fmt.Errorf("relay: redis broker: %w", err)
+	}
+	n.broker = b
+	lo := []ratelimit.Option{ratelimit.WithLogger(n.log)}
+	anon := ratelimit.NewRedis(n.redis, "veil:rl:anon:", cfg.RateAnon, cfg.BurstAnon, append(lo, ratelimit.WithRegisterer(n.reg))...)
+	n.anonLimit = anon
+	n.personaLimit = ratelimit.NewRedis(n.redis, "veil:rl:persona:", cfg.RatePersona, cfg.BurstPersona, lo...)
+	n.readLimit = ratelimit.NewRedis(n.redis, "veil:rl:read:", cfg.RateRead, cfg.BurstRead, lo...)
+	n.healthChecks = append(n.healthChecks, func() error {
+		if !b.Healthy() {
+			return errors.New("redis unreachable: events and rate limits are local until it returns")
+		}
+		return nil
+	})
+	return nil
 }

@@ -4,12 +4,12 @@ import (
 	"math"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/veilsocial/veil/relay/api"
+	"github.com/veilsocial/veil/relay/ratelimit"
 )
 
 // A Policy looks at a request before its body is read and refuses it with an
@@ -71,13 +71,17 @@ func indexByte(s string, b byte) int {
 
 // RateLimit refuses requests beyond rate per second (burst at once) for the
 // key that keyOf picks ("" = not limited by this policy).
-func RateLimit(l *Limiter, keyOf func(echo.Context) string) Policy {
+func RateLimit(l ratelimit.Limiter, keyOf func(echo.Context) string) Policy {
 	return func(c echo.Context) error {
 		key := keyOf(c)
 		if key == "" {
 			return nil
 		}
-		if wait := l.Take(key); wait > 0 {
+		wait, err := l.Take(c.Request().Context(), key)
+		if err != nil {
+			return err
+		}
+		if wait > 0 {
 			c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 			return api.Errorf(http.StatusTooManyRequests, api.CodeRateLimited, "rate limit: retry in %s", wait.Round(time.Millisecond))
 		}
@@ -87,63 +91,3 @@ func RateLimit(l *Limiter, keyOf func(echo.Context) string) Policy {
 
 // ClientIP keys a request by the client's IP address.
 func ClientIP(c echo.Context) string { return "ip:" + c.RealIP() }
-
-// Limiter is a set of token buckets, one per key, that forgets idle keys.
-type Limiter struct {
-	mu      sync.Mutex
-	rate    float64
-	burst   float64
-	buckets map[string]*bucket
-	max     int
-	now     func() time.Time
-}
-
-type bucket struct {
-	tokens float64
-	last   time.Time
-}
-
-// NewLimiter allows rate events per second per key, burst at once, keeping
-// at most maxKeys buckets (idle full buckets are dropped first).
-func NewLimiter(rate float64, burst int, maxKeys int) *Limiter {
-	if maxKeys <= 0 {
-		maxKeys = 100000
-	}
-	return &Limiter{rate: rate, burst: float64(burst), buckets: map[string]*bucket{}, max: maxKeys, now: time.Now}
-}
-
-// Take spends one token for key and returns 0, or how long until one is
-// available (and spends nothing).
-func (l *Limiter) Take(key string) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	b, ok := l.buckets[key]
-	if !ok {
-		if len(l.buckets) >= l.max {
-			l.sweep(now)
-		}
-		b = &bucket{tokens: l.burst, last: now}
-		l.buckets[key] = b
-	}
-	b.tokens = math.Min(l.burst, b.tokens+now.Sub(b.last).Seconds()*l.rate)
-	b.last = now
-	if b.tokens >= 1 {
-		b.tokens--
-		return 0
-	}
-	return time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
-}
-
-// sweep drops buckets that have refilled (they behave like new ones); if
-// that frees nothing, it drops them all rather than grow without bound.
-func (l *Limiter) sweep(now time.Time) {
-	for k, b := range l.buckets {
-		if b.tokens+now.Sub(b.last).Seconds()*l.rate >= l.burst {
-			delete(l.buckets, k)
-		}
-	}
-	if len(l.buckets) >= l.max {
-		clear(l.buckets)
-	}
-}

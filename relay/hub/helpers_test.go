@@ -38,11 +38,11 @@ func raiseFDLimit() {
 	}
 }
 
-// testEnv is a hub on a memory broker behind a real HTTP server on
-// 127.0.0.1, port 0.
+// testEnv is a hub on a broker (a memory one unless told) behind a real
+// HTTP server on 127.0.0.1, port 0.
 type testEnv struct {
 	hub    *Hub
-	broker *MemoryBroker
+	broker Broker
 	srv    *httptest.Server
 	url    string
 	reg    *prometheus.Registry
@@ -72,7 +72,12 @@ func (w tbWriter) Write(p []byte) (int, error) {
 }
 
 func startEnv(cfg Config, mcfg MemoryConfig) *testEnv {
-	e := &testEnv{broker: NewMemoryBroker(mcfg), reg: prometheus.NewRegistry()}
+	return startEnvOn(cfg, NewMemoryBroker(mcfg))
+}
+
+// startEnvOn starts a hub on broker b, which its stop closes.
+func startEnvOn(cfg Config, b Broker) *testEnv {
+	e := &testEnv{broker: b, reg: prometheus.NewRegistry()}
 	cfg.Registerer = e.reg
 	e.hub = New(cfg, e.broker)
 	e.srv = httptest.NewServer(e.hub)

@@ -19,6 +19,10 @@ func runRelay(env Env, args []string) error {
 	publicURL := fs.String("public-url", "", "URL clients use to reach this relay ($VEIL_PUBLIC_URL)")
 	name := fs.String("name", "", "relay name shown in /v1/info ($VEIL_NAME)")
 	maxBlob := fs.Int64("max-blob-size", 0, "largest upload in bytes ($VEIL_MAX_BLOB_SIZE)")
+	var p2pListen, peers stringList
+	fs.Var(&p2pListen, "p2p-listen", "libp2p multiaddr to listen on for the relay network, e.g. /ip4/0.0.0.0/tcp/4001 (repeatable)")
+	fs.Var(&peers, "peer", "relay to connect to: multiaddr ending in /p2p/<peer id> (repeatable)")
+	mdns := fs.Bool("mdns", false, "find relays on the local network")
 	redisURL := fs.String("redis", "", "redis://HOST:PORT/DB shared by the relay processes of one site ($VEIL_REDIS)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -42,6 +46,9 @@ func runRelay(env Env, args []string) error {
 	set(&cfg.PublicURL, *publicURL)
 	set(&cfg.Name, *name)
 	set(&cfg.Redis, *redisURL)
+	cfg.P2PListen = append(cfg.P2PListen, p2pListen...)
+	cfg.Peers = append(cfg.Peers, peers...)
+	cfg.MDNS = cfg.MDNS || *mdns
 	if *maxBlob > 0 {
 		cfg.MaxBlobSize = *maxBlob
 	}

@@ -140,9 +140,11 @@ func (n *Node) postBlob(c echo.Context) error {
 			return err
 		}
 	}
-	for _, id := range v.recipients() {
+	recipients := v.recipients()
+	for _, id := range recipients {
 		n.publish(ctx, relayclient.InboxChannel(id), map[string]any{"type": "post", "cid": blob.CID.String(), "size": blob.Size})
 	}
+	n.announce(ctx, blob, recipients)
 	return c.JSON(http.StatusCreated, map[string]any{"cid": blob.CID.String(), "size": blob.Size})
 }
 
@@ -243,6 +245,11 @@ func (n *Node) getBlob(c echo.Context) error {
 		return err
 	}
 	rd, size, err := n.store.Open(c.Request().Context(), id)
+	if errors.Is(err, storage.ErrNotFound) && n.libp2p() != nil {
+		if ferr := n.fetchRemote(c.Request().Context(), id); ferr == nil {
+			rd, size, err = n.store.Open(c.Request().Context(), id)
+		}
+	}
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
 		return api.Errorf(http.StatusNotFound, api.CodeNotFound, "no blob %s here", id)

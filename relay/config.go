@@ -21,6 +21,13 @@ type Config struct {
 	// Redis ("redis://host:6379/0"), when set, carries live events and
 	// rate limits between the relay processes that share it.
 	Redis string `json:"redis"`
+	// P2PListen are libp2p multiaddrs to listen on ("/ip4/0.0.0.0/tcp/4001");
+	// with them, or with Peers or MDNS, the relay joins the relay network.
+	P2PListen []string `json:"p2p_listen"`
+	// Peers are relays to connect to (multiaddrs ending in /p2p/<id>).
+	Peers []string `json:"peers"`
+	// MDNS finds relays on the local network.
+	MDNS bool `json:"mdns"`
 	// Name is shown in /v1/info.
 	Name string `json:"name"`
 	// PublicURL is how clients reach this relay (links in feed text); by

@@ -14,9 +14,13 @@ import (
 )
 
 func (n *Node) info(c echo.Context) error {
+	peerID, addrs := "", []string{}
+	if node := n.libp2p(); node != nil {
+		peerID, addrs = node.ID().String(), node.Addrs()
+	}
 	return c.JSON(http.StatusOK, relayclient.Info{
 		Name: n.cfg.Name, Software: "veil", Version: Version, URL: n.URL(),
-		Addrs:     []string{},
+		PeerID: peerID, Addrs: addrs,
 		Protocols: []string{"veil/v1", "ipfs-trustless-gateway", "hkp", "vks", "wkd"},
 		Limits: relayclient.Limits{
 			MaxBlobSize: n.cfg.MaxBlobSize, MaxShareSize: n.cfg.MaxShareSize,

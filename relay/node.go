@@ -56,6 +56,8 @@ type Node struct {
 	stopGC context.CancelFunc
 	gcDone chan struct{}
 
+	fed *federated // nil when the node is not federated
+
 	shutdownOnce sync.Once
 	shutdownErr  error
 
@@ -116,6 +118,11 @@ func New(cfg Config, opts ...Option) (*Node, error) {
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("relay: %w", err)
+	}
+	if err := n.joinFederation(cfg); err != nil {
+		n.broker.Close()
+		st.Close()
+		return nil, err
 	}
 	if err := n.routes(); err != nil {
 		st.Close()
@@ -218,7 +225,11 @@ func (n *Node) shutdown(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
-	errs = append(errs, n.hub.Shutdown(ctx), n.broker.Close(), n.store.Close())
+	errs = append(errs, n.hub.Shutdown(ctx))
+	if node := n.libp2p(); node != nil {
+		errs = append(errs, node.Close())
+	}
+	errs = append(errs, n.broker.Close(), n.store.Close())
 	if n.redis != nil {
 		errs = append(errs, n.redis.Close())
 	}
@@ -229,6 +240,7 @@ func (n *Node) shutdown(ctx context.Context) error {
 // changed.
 func (n *Node) keyChanged(fpr string) {
 	n.publish(context.Background(), "directory", map[string]any{"type": "key", "fingerprint": fpr})
+	go n.shareKeyChange(fpr)
 }
 
 // startGC collects unpinned blocks every GCInterval until Shutdown.

@@ -134,34 +134,36 @@ func (c RedisConfig) withDefaults() RedisConfig {
 //
 // The first Subscribe starts one goroutine that holds a pub/sub connection
 // subscribed to P+"events" and calls the subscribers' functions, in feed
-// order (so in offset order per channel). Pub/sub delivers nothing that was
-// published while a connection was down, so the feed never relies on it
-// alone:
+// order (so in offset order per channel). Pub/sub drops what is published
+// while a connection is down (a network cut, Redis restarting, Redis
+// cutting a slow pub/sub client off), so the feed does not rely on it alone:
 //
 //   - Each message carries its feed sequence. After connecting (again), the
 //     goroutine reads the feed log from the last sequence it delivered and
 //     delivers what it missed, then goes on with pub/sub, skipping what it
-//     has already delivered; a jump in the sequence while connected is
-//     filled from the log the same way. Subscribers thus get every event,
-//     in order, once, through any outage of the connection (and of Redis
-//     itself, as long as Redis keeps its data).
-//   - When the log no longer reaches back (the connection was down longer
-//     than FeedSize events of the whole site take to publish), the
-//     goroutine reads, for every channel it tracks (those it delivered
-//     events of or that History was asked about, up to 100,000), the
-//     channel's position, and delivers what each missed from its history.
-//     A channel it does not track, or whose history no longer reaches back,
-//     loses those events on this process's feed: they are counted in
-//     veil_broker_redis_feed_overruns_total, and later events of
-//     the channel are delivered with their offsets, so the hub's clients
-//     resume from history when they reconnect.
-//   - Per channel the goroutine also checks offsets: an event more than one
-//     past the last delivered one is preceded by the missing events read
-//     from the channel's history, and one at or below it is not delivered
-//     again.
-//   - If Redis lost its data, the feed comes back under a new feed epoch
-//     and every event of it is new; if Redis went back in time (restarted
-//     from an older file) the goroutine forgets what it tracked.
+//     has delivered already; a jump in the sequence while connected is
+//     filled from the log the same way. Subscribers get every event, in
+//     order, once, through any outage of the connection or of Redis, as
+//     long as Redis keeps its data and the log reaches back.
+//   - Per channel it checks offsets too: an event more than one past the
+//     last one delivered on its channel comes after the missing ones, read
+//     from the channel's history; one at or below it is not delivered again.
+//   - When the log no longer reaches back (the connection was down for
+//     more than FeedSize events of the whole site), the goroutine reads the
+//     position of every channel it tracks (the last 100,000 it delivered
+//     events of or was asked the history of) and delivers what each missed
+//     from its history. Events of other channels in that stretch, and those
+//     that history no longer has, are not delivered by this process: the
+//     next event of such a channel is delivered with its own offset, and the
+//     hub passes it on as it is, so a client sees the offsets jump (and gets
+//     the missed events, or history_gone, when it subscribes again with
+//     since). veil_broker_redis_feed_overruns_total counts these stretches,
+//     veil_broker_redis_feed_lost_total the events of tracked channels lost,
+//     and veil_broker_redis_feed_recovered_total{from} the events delivered
+//     from the log or from history.
+//   - If Redis lost its data, the feed comes back under a new feed epoch and
+//     every event of it is new; if Redis went back in time (restarted from
+//     an older file) the goroutine forgets what it tracked.
 //
 // The hub subscribes a client by registering it, then asking History for
 // the channel's position, and drops the live events at or below that
@@ -176,8 +178,12 @@ func (c RedisConfig) withDefaults() RedisConfig {
 //
 // With Redis away, Publish and History fail within Timeout, Healthy is
 // false (veil_broker_redis_up 0), and the feed goroutine reconnects with
-// backoff until Redis answers again, then catches up as above by itself.
-// Event times are the publishing process's clock, to the microsecond.
+// backoff (up to 2s between attempts) until Redis answers, then catches up
+// as above by itself. NewRedisBroker, though, fails if Redis does not
+// answer, so that a wrong address is found at startup.
+//
+// Event times are the publishing process's clock, to the microsecond; the
+// relays of one site should use the same RedisConfig.
 type RedisBroker struct {
 	cfg    RedisConfig
 	client redis.UniversalClient
@@ -656,7 +662,9 @@ func idNumber(id string) (uint64, error) {
 // the broker made the client from a URL, closes it. History in Redis stays.
 func (b *RedisBroker) Close() error {
 	b.once.Do(func() {
+		b.startMu.Lock() // no feed starts from here on
 		b.closed.Store(true)
+		b.startMu.Unlock()
 		b.cancel()
 		b.psMu.Lock()
 		if b.ps != nil {
@@ -875,6 +883,9 @@ func (b *RedisBroker) catchUp() error {
 func (b *RedisBroker) newFeed(epoch string) {
 	if b.cur.epoch != "" {
 		b.log.Warn("redis broker: the feed has a new epoch (Redis lost its data)", "was", b.cur.epoch, "now", epoch)
+		b.trackMu.Lock()
+		b.tracked.clear() // the channels have new epochs too
+		b.trackMu.Unlock()
 	}
 	b.setCur(feedPos{epoch: epoch, known: true})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -234,7 +235,7 @@ func TestRedisHubSubscribeWhilePublishing(t *testing.T) {
 // recover by themselves, the feed goes on, and history and epochs survived.
 func TestRedisBrokerOutage(t *testing.T) {
 	srv := redistest.Start(t)
-	cfg := RedisConfig{URL: srv.URL(), Timeout: 500 * time.Millisecond}
+	cfg := RedisConfig{URL: srv.URL(), Timeout: time.Second}
 	a := newTestRedisBroker(t, cfg)
 	reg := prometheus.NewRegistry()
 	cfg.Registerer = reg
@@ -256,14 +257,14 @@ func TestRedisBrokerOutage(t *testing.T) {
 	} else {
 		t.Logf("Publish with Redis down: %v after %v", err, time.Since(start))
 	}
-	if took := time.Since(start); took > 2*cfg.Timeout {
+	if took := time.Since(start); took > cfg.Timeout+time.Second {
 		t.Errorf("Publish took %v to fail (Timeout %v)", took, cfg.Timeout)
 	}
 	start = time.Now()
 	if _, _, err := b.History(bg, inboxA, 0, 10); err == nil || errors.Is(err, ErrHistoryGone) {
 		t.Fatalf("History with Redis down: %v", err)
 	}
-	if took := time.Since(start); took > 2*cfg.Timeout {
+	if took := time.Since(start); took > cfg.Timeout+time.Second {
 		t.Errorf("History took %v to fail", took)
 	}
 	waitFor(t, 5*time.Second, "both brokers unhealthy", func() bool { return !a.Healthy() && !b.Healthy() })
@@ -360,6 +361,7 @@ func feedOutage(t *testing.T, admin *redis.Client, b *RedisBroker) (reconnect fu
 		}
 	}
 	b.onFeedDown.Store(&hook)
+	waitFor(t, 10*time.Second, "the feed connected", b.feedUp.Load)
 	if err := admin.ClientKillByFilter(bg, "TYPE", "pubsub").Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -580,4 +582,34 @@ func FuzzParseFeedMessage(f *testing.F) {
 			t.Fatalf("%q: parsed %+v, encoded %q, parsed %+v %v", s, m, again, m2, err)
 		}
 	})
+}
+
+// BenchmarkRedisBrokerPublish publishes through one process and waits until
+// a subscriber of another has every event: publishes/s and the cost of the
+// feed, on a local redis-server.
+func BenchmarkRedisBrokerPublish(b *testing.B) {
+	for _, fsync := range []string{"always", "everysec"} {
+		b.Run("appendfsync="+fsync, func(b *testing.B) { benchRedisPublish(b, fsync) })
+	}
+}
+
+func benchRedisPublish(b *testing.B, fsync string) {
+	srv := redistest.Start(b, redistest.WithArgs("--appendfsync", fsync))
+	quiet := slog.New(slog.NewTextHandler(tbWriter{b}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	pub := newTestRedisBroker(b, RedisConfig{URL: srv.URL(), Logger: quiet})
+	sub := newTestRedisBroker(b, RedisConfig{URL: srv.URL(), Logger: quiet})
+	var got atomic.Int64
+	unsub, _ := sub.Subscribe(bg, func(Event) { got.Add(1) })
+	defer unsub()
+	waitFor(b, 10*time.Second, "the feed connected", sub.Healthy)
+	data := []byte(`{"post":"bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi","key":"0123456789ABCDEF"}`)
+	b.ReportAllocs()
+	n := int64(0)
+	for b.Loop() {
+		if _, err := pub.Publish(bg, InboxChannel(uint64(n%64)), data); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	waitFor(b, 30*time.Second, "every event delivered", func() bool { return got.Load() >= n })
 }

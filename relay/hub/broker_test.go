@@ -69,7 +69,8 @@ func forEachBroker(t *testing.T, test func(t *testing.T, impl brokerImpl)) {
 }
 
 // newTestRedisBroker opens a Redis broker logging to the test, with quick
-// health checks, closed at the test's end.
+// health checks and patient calls (unless cfg says otherwise), closed at the
+// test's end.
 func newTestRedisBroker(t testing.TB, cfg RedisConfig) *RedisBroker {
 	t.Helper()
 	if cfg.Logger == nil {
@@ -77,6 +78,9 @@ func newTestRedisBroker(t testing.TB, cfg RedisConfig) *RedisBroker {
 	}
 	if cfg.HealthInterval == 0 {
 		cfg.HealthInterval = 100 * time.Millisecond
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 10 * time.Second // a loaded machine is not an outage
 	}
 	ctx, cancel := context.WithTimeout(bg, 10*time.Second)
 	defer cancel()

@@ -98,8 +98,8 @@ type Redis struct {
 
 var _ Limiter = (*Redis)(nil)
 
-// NewRedis allows rate events per second per key, burst at once, counted in
-// Redis under keys prefix+key (prefix "" means DefaultPrefix). Limiters
+// NewRedis allows rate (> 0) events per second per key, burst at once,
+// counted in Redis under keys prefix+key (prefix "" means DefaultPrefix). Limiters
 // that must not share buckets need different prefixes. The client stays the
 // caller's: the limiter never closes it.
 func NewRedis(client redis.UniversalClient, prefix string, rate float64, burst int, opts ...Option) *Redis {

@@ -288,6 +288,7 @@ func (n *Node) connect(cfg Config) error {
 		return fmt.Errorf("relay: --redis: %w", err)
 	}
 	opts.ContextTimeoutEnabled = true
+	opts.DialerRetries = 1 // fail fast while Redis is away; the broker retries itself
 	n.redis = redis.NewClient(opts)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

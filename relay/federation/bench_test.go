@@ -14,8 +14,6 @@ import (
 	"github.com/ipfs/boxo/ipld/unixfs/importer/balanced"
 	"github.com/ipfs/boxo/ipld/unixfs/importer/helpers"
 	"github.com/ipfs/go-cid"
-	"github.com/ipfs/go-datastore"
-	dssync "github.com/ipfs/go-datastore/sync"
 	"github.com/multiformats/go-multihash"
 
 	bsvc "github.com/ipfs/boxo/blockservice"
@@ -25,7 +23,8 @@ import (
 // from Announce at A to OnAnnouncement at C across A–B–C on loopback, one
 // at a time. It reports the median and the 99th percentile.
 func BenchmarkAnnouncePropagation(b *testing.B) {
-	a, _, c := line(b)
+	unlimited := func(cfg *Config) { cfg.OriginRate, cfg.OriginBurst, cfg.PeerRate, cfg.PeerBurst = 1e9, 1e9, 1e9, 1e9 }
+	a, _, c := lineOf(b, []nodeOption{unlimited}, []nodeOption{unlimited}, []nodeOption{unlimited})
 	got := make(chan Announcement, 1)
 	c.rec.mu.Lock()
 	c.rec.notify = got
@@ -124,9 +123,4 @@ func importDAG(tb testing.TB, bs blockstore.Blockstore, data []byte) cid.Cid {
 		tb.Fatal(err)
 	}
 	return root.Cid()
-}
-
-// newMemBlockstore is an in-memory blockstore.
-func newMemBlockstore() blockstore.Blockstore {
-	return blockstore.NewBlockstore(dssync.MutexWrap(datastore.NewMapDatastore()))
 }

@@ -40,14 +40,19 @@
 //
 // Announcements go on the gossipsub topic TopicAnnounce, key records on
 // TopicKeys. A message's ID is the SHA-256 of its data, so the same entry
-// is one message whoever forwards it. Every message, local ones too, goes
-// through the topic's validator: over the sending peer's rate
-// (Config.PeerRate, PeerBurst) or not a valid entry, it is rejected, which
-// costs the peer that forwarded it gossipsub score (P4, weight -10 per
-// message squared, decaying over 30 minutes); a few rejections take a peer
-// below the graylist threshold, and the node ignores it. An entry the
-// node holds already is ignored without penalty. Mesh-delivery penalties
-// are off, since the topics are quiet most of the time.
+// is one message whoever forwards it; a relay's own entries are flooded to
+// every topic peer. Every message, local ones too, goes through the
+// topic's validator, which rejects (and so costs the peer that forwarded
+// it gossipsub score: P4, weight -10 per message squared, decaying over 30
+// minutes) what is not a valid entry and what is over the forwarding
+// peer's rate (Config.PeerRate, PeerBurst). An entry over its origin's
+// rate (Config.OriginRate, OriginBurst) is rejected when the origin itself
+// sent it and ignored, without penalty, when another peer passed it on:
+// the flooder pays, not its neighbours' neighbours. An entry the node
+// holds already is ignored too. Three or four rejections take a peer
+// below the graylist threshold, and the node stops listening to it.
+// Mesh-delivery penalties are off, since the topics are quiet most of the
+// time. Whatever is dropped comes later by sync.
 //
 // # Reconciliation
 //
@@ -61,7 +66,11 @@
 // those behind pull from it in turn; so entries cross any number of hops
 // after a partition heals. Own entries are written (a synced write on the
 // relay's store) before they are gossiped, so a seq is never reused and a
-// crash loses nothing peers could miss.
+// crash loses nothing peers could miss. A node that lost its datastore
+// but kept its key takes its own entries back from the first peer it
+// syncs with. Gossip misses what is published while two peers are still
+// exchanging subscriptions, so a node pulls from a new peer twice: when
+// it connects and syncSettle later.
 //
 // # Blocks
 //

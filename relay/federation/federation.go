@@ -41,8 +41,10 @@ const (
 
 // Defaults for the zero values of Config.
 const (
-	DefaultPeerRate     = 100
-	DefaultPeerBurst    = 1000
+	DefaultOriginRate   = 200
+	DefaultOriginBurst  = 2000
+	DefaultPeerRate     = 1000
+	DefaultPeerBurst    = 10000
 	DefaultSyncInterval = 5 * time.Minute
 	DefaultMaxBlobSize  = 64 << 20
 )
@@ -71,9 +73,16 @@ type Config struct {
 	// reconciliation after a restart or a partition.
 	Datastore datastore.Batching
 
-	// PeerRate and PeerBurst limit the gossip messages taken from one peer
-	// (per second, and in a burst): more are rejected, which lowers the
-	// peer's score (defaults 100/s, 1000).
+	// OriginRate and OriginBurst limit the entries taken by gossip from
+	// one origin (per second, and in a burst; defaults 200/s, 2000). An
+	// entry over the limit is dropped; when the origin sent it itself it
+	// is rejected, which lowers the origin's score. Dropped entries come
+	// later by sync.
+	OriginRate  float64
+	OriginBurst int
+	// PeerRate and PeerBurst limit the gossip messages taken from one
+	// peer, whatever their origin (defaults 1000/s, 10000): more are
+	// rejected, which lowers the peer's score.
 	PeerRate  float64
 	PeerBurst int
 	// SyncInterval is how often the node reconciles with every peer, on
@@ -149,6 +158,12 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	if len(cfg.ListenAddrs) == 0 {
 		cfg.ListenAddrs = DefaultListenAddrs
 	}
+	if cfg.OriginRate <= 0 {
+		cfg.OriginRate = DefaultOriginRate
+	}
+	if cfg.OriginBurst <= 0 {
+		cfg.OriginBurst = DefaultOriginBurst
+	}
 	if cfg.PeerRate <= 0 {
 		cfg.PeerRate = DefaultPeerRate
 	}
@@ -198,7 +213,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		scores:  map[peer.ID]float64{},
 		syncing: map[peer.ID]*syncState{},
 		dialer:  map[peer.ID]chan struct{}{},
-		limits:  newPeerLimits(cfg.PeerRate, cfg.PeerBurst),
+		limits:  newPeerLimits(cfg),
 	}
 	n.ctx, n.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	if n.metrics, err = newMetrics(cfg.Registerer, n); err != nil {
@@ -249,7 +264,6 @@ func (n *Node) start(listen []ma.Multiaddr, peers []peer.AddrInfo) error {
 	}
 	n.bs = bitswap.New(n.ctx, bsnet.NewFromIpfsHost(n.host), nil, n.cfg.Blockstore,
 		bitswap.ProviderSearchDelay(500*time.Millisecond),
-		bitswap.MaxOutstandingBytesPerPeer(4<<20),
 	)
 	n.host.SetStreamHandler(ProtocolSync, n.handleSync)
 

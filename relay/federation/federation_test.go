@@ -260,7 +260,7 @@ func TestRateLimitedEntriesComeBySync(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	a := startNode(t)
-	c := startNode(t, withPeers(a), func(cfg *Config) { cfg.PeerRate, cfg.PeerBurst = 0.5, 5 })
+	c := startNode(t, withPeers(a), func(cfg *Config) { cfg.OriginRate, cfg.OriginBurst = 0.5, 5 })
 	waitTopicPeers(t, c, a)
 	waitTopicPeers(t, a, c)
 	// Let the connection's first sync finish, so the flood goes by gossip.
@@ -274,7 +274,7 @@ func TestRateLimitedEntriesComeBySync(t *testing.T) {
 		}
 	}
 	waitFor(t, 10*time.Second, "rejections for the rate", func() bool {
-		return counter(t, c.metrics.messages, TopicAnnounce, "rejected_rate") > 0
+		return counter(t, c.metrics.messages, TopicAnnounce, "rejected_origin_rate") > 0
 	})
 	waitFor(t, 10*time.Second, "A's score at C to drop", func() bool { return c.score(a.ID()) < 0 })
 	t.Logf("C: %d of %d by gossip, A's score %.1f", len(c.rec.announcements()), total, c.score(a.ID()))
@@ -283,4 +283,67 @@ func TestRateLimitedEntriesComeBySync(t *testing.T) {
 	}
 	c.requestSync(a.ID())
 	waitFor(t, 10*time.Second, "the rest by sync", func() bool { return len(c.rec.announcements()) == total })
+}
+
+// TestOriginFloodSparesForwarders floods C, behind B, over its per-origin
+// rate: C drops the excess that B passes on without penalizing B, and the
+// next sync brings it.
+func TestOriginFloodSparesForwarders(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	a, b, c := lineOf(t, nil, nil, []nodeOption{func(cfg *Config) { cfg.OriginRate, cfg.OriginBurst = 0.5, 5 }})
+	const total = 40
+	for i := range total {
+		if err := a.Announce(ctx, Announcement{CID: testCID(t, "flood "+string(rune('A'+i)))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, 10*time.Second, "B to deliver the flood", func() bool { return len(b.rec.announcements()) == total+1 })
+	waitFor(t, 10*time.Second, "C to drop some", func() bool {
+		return counter(t, c.metrics.messages, TopicAnnounce, "ignored_origin_rate") > 0
+	})
+	time.Sleep(1500 * time.Millisecond) // a score inspection or two
+	if s := c.score(b.ID()); s < 0 {
+		t.Errorf("B's score at C is %.1f: the forwarder was penalized for A's flood", s)
+	}
+	if n := counter(t, c.metrics.messages, TopicAnnounce, "rejected_origin_rate"); n != 0 {
+		t.Errorf("C rejected %v messages for the origin's rate; want them ignored", n)
+	}
+	c.requestSync(b.ID())
+	waitFor(t, 10*time.Second, "the rest by sync", func() bool { return len(c.rec.announcements()) == total+1 })
+}
+
+// TestLostLogTakenBack restarts a node with its key but an empty
+// datastore: it takes its own entries back from a peer, so its next
+// announcement gets a new seq and reaches the peer.
+func TestLostLogTakenBack(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	kf := keyFile(t)
+	y := startNode(t)
+	x := startNode(t, withPeers(y), func(c *Config) { c.KeyFile = kf })
+	waitMesh(t, x, y)
+	waitMesh(t, y, x)
+	for i := range 3 {
+		if err := x.Announce(ctx, Announcement{CID: testCID(t, "old "+string(rune('a'+i)))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, 5*time.Second, "Y to get X's announcements", func() bool { return len(y.rec.announcements()) == 3 })
+	if err := x.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	x2 := startNode(t, withPeers(y), func(c *Config) { c.KeyFile = kf }) // a fresh datastore
+	waitFor(t, 5*time.Second, "X to take its log back", func() bool { return x2.elog.head(x2.ID()) == 3 })
+	waitMesh(t, x2, y)
+	waitMesh(t, y, x2)
+	fresh := testCID(t, "after the loss")
+	if err := x2.Announce(ctx, Announcement{CID: fresh}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "Y to get X's new announcement", func() bool { return y.rec.hasCID(fresh) })
+	if n := len(x2.rec.announcements()); n != 0 {
+		t.Errorf("X delivered %d of its own announcements", n)
+	}
 }

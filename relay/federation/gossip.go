@@ -128,8 +128,10 @@ func (n *Node) score(p peer.ID) float64 {
 // validator checks the messages of one topic, from peers and local alike.
 // Reject (the forwarding peer is penalized): over the peer's rate, over
 // the size cap, a malformed entry, a bad signature, CID, recipient list or
-// key. Ignore (no penalty): an entry the node holds already (it came by
-// sync, or is the node's own coming back).
+// key, over the origin's rate when the origin sent it. Ignore (no
+// penalty): an entry the node holds already (it came by sync, or is the
+// node's own coming back), over the origin's rate when another peer
+// passed it on.
 func (n *Node) validator(topic, kind string) pubsub.ValidatorEx {
 	return func(ctx context.Context, from peer.ID, m *pubsub.Message) pubsub.ValidationResult {
 		local := m.Local || from == n.host.ID()
@@ -151,6 +153,17 @@ func (n *Node) validator(topic, kind string) pubsub.ValidatorEx {
 			}
 			if held, err := n.elog.has(ctx, e.origin, e.seq); err != nil || held {
 				n.metrics.messages.WithLabelValues(topic, "duplicate").Inc()
+				return pubsub.ValidationIgnore
+			}
+			if !n.limits.allowOrigin(e.origin) {
+				// The origin floods: penalize it, not the peers that
+				// pass its entries on (they may have had room for
+				// them). What is dropped comes by sync.
+				if from == e.origin {
+					n.metrics.rejected(topic, "origin_rate")
+					return pubsub.ValidationReject
+				}
+				n.metrics.messages.WithLabelValues(topic, "ignored_origin_rate").Inc()
 				return pubsub.ValidationIgnore
 			}
 		}
@@ -193,16 +206,20 @@ func (n *Node) readTopic(topic string, sub *pubsub.Subscription) {
 	}
 }
 
-// ingest takes a valid entry of another origin: unless it is held
-// already, it goes to the relay's hook and into the log. It reports
-// whether the entry was new.
+// ingest takes a valid entry: unless it is held already, it goes to the
+// relay's hook and into the log. It reports whether the entry was new
+// (the node's own entries, taken back from a peer, are not news).
 func (n *Node) ingest(ctx context.Context, e *entry, via string) (bool, error) {
-	if e.origin == n.host.ID() {
-		return false, nil
-	}
 	ok, err := n.elog.claim(ctx, e)
 	if err != nil || !ok {
 		return false, err
+	}
+	if e.origin == n.host.ID() {
+		// The node's own entry, which its log lacks: the node lost its
+		// datastore but kept its key. Take it back, so that its next
+		// entries do not reuse the seq.
+		n.log.Warn("federation: a peer holds an entry of this node that its log lacks; taking it back", "seq", e.seq)
+		return false, n.elog.store(ctx, e)
 	}
 	switch e.kind {
 	case kindPost:
@@ -312,28 +329,36 @@ func (n *Node) publishOwn(ctx context.Context, topic string, b *body, key []byte
 	return nil
 }
 
-// peerLimits are the per-peer rate limits of gossip messages and of
-// incoming sync streams.
+// peerLimits are the rate limits of gossip messages, per forwarding peer
+// and per origin, and of incoming sync streams, per peer.
 type peerLimits struct {
-	rate  rate.Limit
-	burst int
+	peerRate, originRate   rate.Limit
+	peerBurst, originBurst int
 
-	mu    sync.Mutex
-	msgs  map[peer.ID]*rate.Limiter
-	syncs map[peer.ID]*rate.Limiter
+	mu      sync.Mutex
+	msgs    map[peer.ID]*rate.Limiter
+	origins map[peer.ID]*rate.Limiter
+	syncs   map[peer.ID]*rate.Limiter
 }
 
-func newPeerLimits(r float64, burst int) *peerLimits {
+func newPeerLimits(cfg Config) *peerLimits {
 	return &peerLimits{
-		rate:  rate.Limit(r),
-		burst: burst,
-		msgs:  map[peer.ID]*rate.Limiter{},
-		syncs: map[peer.ID]*rate.Limiter{},
+		peerRate:    rate.Limit(cfg.PeerRate),
+		peerBurst:   cfg.PeerBurst,
+		originRate:  rate.Limit(cfg.OriginRate),
+		originBurst: cfg.OriginBurst,
+		msgs:        map[peer.ID]*rate.Limiter{},
+		origins:     map[peer.ID]*rate.Limiter{},
+		syncs:       map[peer.ID]*rate.Limiter{},
 	}
 }
 
 func (l *peerLimits) allow(p peer.ID) bool {
-	return l.limiter(l.msgs, p, l.rate, l.burst).Allow()
+	return l.limiter(l.msgs, p, l.peerRate, l.peerBurst).Allow()
+}
+
+func (l *peerLimits) allowOrigin(o peer.ID) bool {
+	return l.limiter(l.origins, o, l.originRate, l.originBurst).Allow()
 }
 
 func (l *peerLimits) allowSync(p peer.ID) bool {
@@ -357,7 +382,7 @@ func (l *peerLimits) limiter(m map[peer.ID]*rate.Limiter, p peer.ID, r rate.Limi
 func (l *peerLimits) sweep() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for _, m := range []map[peer.ID]*rate.Limiter{l.msgs, l.syncs} {
+	for _, m := range []map[peer.ID]*rate.Limiter{l.msgs, l.origins, l.syncs} {
 		for p, lim := range m {
 			if lim.Tokens() >= float64(lim.Burst()) {
 				delete(m, p)

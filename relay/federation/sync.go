@@ -162,18 +162,11 @@ func (n *Node) serveSync(s network.Stream) error {
 		if err != nil {
 			return err
 		}
-		if typ != frameRequest {
-			return fmt.Errorf("%w: frame type %q", errProtocol, typ)
-		}
-		var req syncRequest
-		if err := decodeStrict(data, &req); err != nil {
-			return err
-		}
-		theirs, err := decodeHeads(req.Heads)
+		op, theirs, err := parseRequest(typ, data)
 		if err != nil {
 			return err
 		}
-		switch req.Op {
+		switch op {
 		case "heads":
 			mine := n.elog.snapshot()
 			for o, h := range theirs {
@@ -187,11 +180,28 @@ func (n *Node) serveSync(s network.Stream) error {
 			if err := n.answerPull(w, theirs); err != nil {
 				return err
 			}
-		default:
-			return fmt.Errorf("%w: op %q", errProtocol, req.Op)
 		}
 	}
 	return nil
+}
+
+// parseRequest checks a request frame.
+func parseRequest(typ byte, data []byte) (op string, heads map[peer.ID]uint64, err error) {
+	if typ != frameRequest {
+		return "", nil, fmt.Errorf("%w: frame type %q", errProtocol, typ)
+	}
+	var req syncRequest
+	if err := decodeStrict(data, &req); err != nil {
+		return "", nil, err
+	}
+	if req.Op != "pull" && req.Op != "heads" {
+		return "", nil, fmt.Errorf("%w: op %q", errProtocol, req.Op)
+	}
+	heads, err = decodeHeads(req.Heads)
+	if err != nil {
+		return "", nil, err
+	}
+	return req.Op, heads, nil
 }
 
 // answerPull sends what the node holds after the asker's heads, within a
@@ -280,7 +290,7 @@ func (n *Node) pull(ctx context.Context, p peer.ID) (int, error) {
 
 // readReply reads one reply to a pull and takes its entries.
 func (n *Node) readReply(ctx context.Context, r *bufio.Reader) (more bool, fresh int, err error) {
-	count := 0
+	count, size := 0, 0
 	for {
 		typ, data, err := readFrame(r, MaxKeyRecordSize)
 		if err != nil {
@@ -288,9 +298,11 @@ func (n *Node) readReply(ctx context.Context, r *bufio.Reader) (more bool, fresh
 		}
 		switch typ {
 		case frameEntry:
-			if count++; count > syncBatch {
-				return false, fresh, fmt.Errorf("%w: reply over %d entries", errProtocol, syncBatch)
+			count++
+			if count > syncBatch || size >= syncBatchBytes {
+				return false, fresh, fmt.Errorf("%w: reply over %d entries or %d bytes", errProtocol, syncBatch, syncBatchBytes)
 			}
+			size += len(data)
 			e, err := decodeEntry(data, "")
 			if err != nil {
 				return false, fresh, fmt.Errorf("%w: %w", errProtocol, err)

@@ -93,7 +93,7 @@ func TestInvalidMessagesRejected(t *testing.T) {
 	rejected := func(n *testNode) float64 {
 		var sum float64
 		for _, topic := range []string{TopicAnnounce, TopicKeys} {
-			for _, reason := range []string{"malformed", "size", "signature", "cid", "recipients", "key", "rate"} {
+			for _, reason := range []string{"malformed", "size", "signature", "cid", "recipients", "key", "rate", "origin_rate"} {
 				sum += counter(t, n.metrics.messages, topic, "rejected_"+reason)
 			}
 		}

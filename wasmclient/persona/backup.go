@@ -130,8 +130,11 @@ func (s *Store) Restore(r io.Reader, passphrase []byte) (RestoreReport, error) {
 	}
 	md, err := openpgp.ReadMessage(body, nil, prompt, nil)
 	if err != nil {
-		if errors.Is(err, ErrBadPassphrase) || errors.Is(err, pgperrors.ErrKeyIncorrect) {
-			return RestoreReport{}, ErrBadPassphrase
+		if errors.Is(err, ErrBadPassphrase) || errors.Is(err, pgperrors.ErrKeyIncorrect) || tried {
+			// A wrong passphrase usually fails the key check, but now and
+			// then it yields a plausible key that fails later: the two
+			// cannot be told apart from a damaged file.
+			return RestoreReport{}, fmt.Errorf("%w (or the backup is damaged)", ErrBadPassphrase)
 		}
 		return RestoreReport{}, fmt.Errorf("%w: %v", ErrBadBackup, err)
 	}
@@ -139,7 +142,7 @@ func (s *Store) Restore(r io.Reader, passphrase []byte) (RestoreReport, error) {
 	// at the end of the message.
 	plain, err := io.ReadAll(io.LimitReader(md.UnverifiedBody, maxBackup+1))
 	if err != nil {
-		return RestoreReport{}, fmt.Errorf("%w: %v", ErrBadBackup, err)
+		return RestoreReport{}, fmt.Errorf("%w (or the backup is damaged): %v", ErrBadPassphrase, err)
 	}
 	if len(plain) > maxBackup {
 		return RestoreReport{}, fmt.Errorf("%w: larger than %d bytes", ErrBadBackup, maxBackup)

@@ -3,6 +3,7 @@ package persona
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -222,6 +223,13 @@ func TestStoreAndBackup(t *testing.T) {
 	}
 	if ps, _ := fresh.Personas(); len(ps) != 0 {
 		t.Fatal("a failed restore wrote personas")
+	}
+	// Now and then a wrong passphrase gets past the key check: it must
+	// still be reported as a wrong passphrase.
+	for i := range 20 {
+		if _, err := fresh.Restore(bytes.NewReader(backup.Bytes()), []byte(fmt.Sprintf("wrong %d", i))); !errors.Is(err, ErrBadPassphrase) {
+			t.Fatalf("wrong passphrase %d: %v", i, err)
+		}
 	}
 	rep, err := fresh.Restore(bytes.NewReader(backup.Bytes()), []byte("backup pass"))
 	if err != nil {

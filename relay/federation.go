@@ -152,14 +152,17 @@ func (n *Node) fetchRemote(ctx context.Context, id cid.Cid) error {
 	n.fed.mu.Lock()
 	origin, ok := n.fed.providers[id]
 	n.fed.mu.Unlock()
+	// A blob some relay announced is worth waiting for; for any other CID
+	// ask the network briefly, so an unknown CID is a quick 404.
 	var hints []peer.ID
+	wait := 2 * time.Second
 	if ok {
-		hints = append(hints, origin)
+		hints, wait = append(hints, origin), 20*time.Second
 	}
-	fctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	fctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	if _, err := node.Fetch(fctx, id, hints...); err != nil {
-		if errors.Is(err, context.DeadlineExceeded) {
+		if errors.Is(err, federation.ErrFetch) || errors.Is(err, context.DeadlineExceeded) {
 			return storage.ErrNotFound
 		}
 		return err

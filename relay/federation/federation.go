@@ -98,9 +98,10 @@ type Config struct {
 	Logger *slog.Logger
 
 	// OnAnnouncement is called for each new, valid announcement from
-	// another relay, once (the relay publishes inbox events). It runs on
-	// the goroutine that received the entry; a slow hook slows that
-	// topic or that peer's sync, nothing else.
+	// another relay (the relay publishes inbox events). It runs on the
+	// goroutine that received the entry, before the entry is written to
+	// the log: a slow hook slows that topic or that peer's sync, nothing
+	// else, and after a crash an entry may be delivered once more.
 	OnAnnouncement func(ctx context.Context, a Announcement)
 	// OnKeyRecord is called for each new key record from another relay:
 	// one OpenPGP public key, armored or binary, with a valid

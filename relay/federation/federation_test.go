@@ -116,11 +116,19 @@ func TestAnnounceRefusesBadInput(t *testing.T) {
 	}
 }
 
+// TestRestartKeepsPeerID restarts a node on the same key file and relay
+// store: same peer ID, and its log (numbering) goes on where it was.
 func TestRestartKeepsPeerID(t *testing.T) {
 	t.Parallel()
 	kf := keyFile(t)
-	first := startNode(t, func(c *Config) { c.KeyFile = kf })
+	st := openStore(t)
+	first := startNode(t, withStore(st), func(c *Config) { c.KeyFile = kf })
 	id := first.ID()
+	for i := range 2 {
+		if err := first.Announce(context.Background(), Announcement{CID: testCID(t, "r"+string(rune('0'+i)))}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := first.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -131,9 +139,20 @@ func TestRestartKeepsPeerID(t *testing.T) {
 	if fi.Mode().Perm() != 0o600 {
 		t.Errorf("key file mode %v, want 0600", fi.Mode().Perm())
 	}
-	second := startNode(t, func(c *Config) { c.KeyFile = kf })
+	second := startNode(t, withStore(st), func(c *Config) { c.KeyFile = kf })
 	if second.ID() != id {
 		t.Errorf("peer ID after restart %s, want %s", second.ID(), id)
+	}
+	if h := second.elog.head(id); h != 2 {
+		t.Errorf("own head after restart %d, want 2", h)
+	}
+	if err := second.Announce(context.Background(), Announcement{CID: testCID(t, "r2")}); err != nil {
+		t.Fatal(err)
+	}
+	if raw, err := second.elog.get(context.Background(), id, 3); err != nil {
+		t.Errorf("the announcement after the restart is not seq 3: %v", err)
+	} else if e, err := decodeEntry(raw, kindPost); err != nil || !e.cid.Equals(testCID(t, "r2")) {
+		t.Errorf("seq 3 is %+v, %v", e, err)
 	}
 	if other := startNode(t, func(c *Config) { c.KeyFile = keyFile(t) }); other.ID() == id {
 		t.Error("a new key file gave the same peer ID")
@@ -160,6 +179,8 @@ func TestPartitionCatchUp(t *testing.T) {
 	})
 	before := b.rec.announcements()[0].CID // the warm-up
 
+	// The hook runs before the entry is written: wait for the log.
+	waitFor(t, 5*time.Second, "the warm-up in B's log", func() bool { return b.elog.head(a.ID()) == 1 })
 	bID, bcfgSaved := b.ID(), b.cfg
 	if err := b.Close(); err != nil {
 		t.Fatal(err)
@@ -209,6 +230,9 @@ func TestPartitionCatchUp(t *testing.T) {
 	})
 	if b2.ID() != bID {
 		t.Fatalf("B came back as %s, want %s", b2.ID(), bID)
+	}
+	if h := b2.elog.head(a.ID()); h < 1 {
+		t.Errorf("B's head of A after the restart %d, want at least 1", h)
 	}
 	for _, n := range []*testNode{b2, c} {
 		name := map[*testNode]string{b2: "B", c: "C"}[n]

@@ -73,7 +73,7 @@ func (n *Node) fetch(ctx context.Context, c cid.Cid, providers []peer.ID) (Fetch
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	idle := time.AfterFunc(fetchIdle, func() { cancel(fmt.Errorf("no block came for %s", fetchIdle)) })
+	idle := time.AfterFunc(fetchIdle, func() { cancel(fmt.Errorf("no block came for %s: %w", fetchIdle, context.DeadlineExceeded)) })
 	defer idle.Stop()
 	sess := n.bs.NewSession(ctx)
 
@@ -107,6 +107,19 @@ func (n *Node) fetch(ctx context.Context, c cid.Cid, providers []peer.ID) (Fetch
 		}
 		var missing []cid.Cid
 		for _, k := range level {
+			if k.Type() == cid.Raw && k != c {
+				// A leaf: whether it is here is all that matters.
+				has, err := n.cfg.Blockstore.Has(ctx, k)
+				if err != nil {
+					return f, err
+				}
+				if has {
+					f.Blocks++
+				} else {
+					missing = append(missing, k)
+				}
+				continue
+			}
 			b, err := n.cfg.Blockstore.Get(ctx, k)
 			switch {
 			case err == nil:

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"sync"
 	"time"
 
@@ -13,6 +14,8 @@ import (
 	pb "github.com/libp2p/go-libp2p-pubsub/pb"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/peerstore"
+	ma "github.com/multiformats/go-multiaddr"
+	manet "github.com/multiformats/go-multiaddr/net"
 	"golang.org/x/time/rate"
 )
 
@@ -266,15 +269,7 @@ func (n *Node) Announce(ctx context.Context, a Announcement) error {
 	if a.Time.IsZero() {
 		a.Time = time.Now()
 	}
-	var addrs []string
-	for _, ad := range n.host.Addrs() {
-		if len(addrs) == maxAddrs {
-			break
-		}
-		if len(ad.Bytes()) <= maxAddrLen {
-			addrs = append(addrs, ad.String())
-		}
-	}
+	addrs := n.announcedAddrs()
 	b := &body{
 		Origin:     n.host.ID().String(),
 		Kind:       kindPost,
@@ -288,6 +283,27 @@ func (n *Node) Announce(ctx context.Context, a Announcement) error {
 		return err
 	}
 	return n.publishOwn(ctx, TopicAnnounce, b, nil)
+}
+
+// announcedAddrs are the addresses an announcement carries, so that a
+// relay that is not a direct peer can connect to fetch the blob: the
+// public ones, or all of them if none is public (a LAN, a test).
+func (n *Node) announcedAddrs() []string {
+	all := n.host.Addrs()
+	pick := slices.DeleteFunc(slices.Clone(all), func(a ma.Multiaddr) bool { return !manet.IsPublicAddr(a) })
+	if len(pick) == 0 {
+		pick = all
+	}
+	var out []string
+	for _, a := range pick {
+		if len(out) == maxAddrs {
+			break
+		}
+		if len(a.Bytes()) <= maxAddrLen {
+			out = append(out, a.String())
+		}
+	}
+	return out
 }
 
 // PublishKey gives the network a directory record (after a local change):

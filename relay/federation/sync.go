@@ -37,6 +37,7 @@ import (
 //
 // A frame is a uvarint length (of type and payload), a type byte and the
 // payload.
+
 // syncBatch caps the entries of one reply (a test hook).
 var syncBatch = 512
 

@@ -69,10 +69,7 @@ func contactList(env Env, args []string) error {
 	fs := newFlags(env, "contact list", "contact list")
 	var sf storeFlags
 	sf.register(fs)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	st, err := openStore(env, sf.home)
+	st, err := sf.open(env, fs, args)
 	if err != nil {
 		return err
 	}

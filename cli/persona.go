@@ -49,6 +49,14 @@ type storeFlags struct {
 	passphraseFile string
 }
 
+// open parses the command line and opens the key store.
+func (s *storeFlags) open(env Env, fs *flag.FlagSet, args []string) (*persona.Store, error) {
+	if err := parse(fs, args); err != nil {
+		return nil, err
+	}
+	return openStore(env, s.home)
+}
+
 func (s *storeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.home, "home", "", "key directory (default $VEIL_HOME or ~/.veil)")
 	fs.StringVar(&s.passphraseFile, "passphrase-file", "", "file whose first line is the persona passphrase (default $VEIL_PASSPHRASE)")
@@ -113,10 +121,7 @@ func personaList(env Env, args []string) error {
 	fs := newFlags(env, "persona list", "persona list")
 	var sf storeFlags
 	sf.register(fs)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	st, err := openStore(env, sf.home)
+	st, err := sf.open(env, fs, args)
 	if err != nil {
 		return err
 	}

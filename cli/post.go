@@ -237,10 +237,7 @@ func runDecrypt(env Env, args []string) error {
 	requireSig := fs.Bool("require-signature", false, "fail unless a known key signed the message")
 	showSK := fs.Bool("session-key", false, "print the session key (ALGO:HEX) on stderr")
 	as := fs.String("as", "", "decrypt only with this persona (default: any)")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	st, err := openStore(env, sf.home)
+	st, err := sf.open(env, fs, args)
 	if err != nil {
 		return err
 	}
@@ -321,10 +318,6 @@ func runDecrypt(env Env, args []string) error {
 	if *asJSON {
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetIndent("", "  ")
-		if post == nil && !pw.spilled && *out == "" {
-			// Not a post: the JSON carries only the verification.
-			defer env.Stdout.Write(nil)
-		}
 		return enc.Encode(rep)
 	}
 	if !pw.spilled {

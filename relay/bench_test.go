@@ -65,23 +65,7 @@ func BenchmarkGetHTTP(b *testing.B) {
 		}
 		urls = append(urls, n.URL()+"/v1/blobs/"+id.String())
 	}
-	hc := benchClient(b)
-	var i atomic.Int64
-	b.SetParallelism(16)
-	b.ResetTimer()
-	start := time.Now()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			resp, err := hc.Get(urls[i.Add(1)%int64(len(urls))])
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-		}
-	})
-	opsPerSec(b, start)
+	getAll(b, urls)
 }
 
 // BenchmarkLookupHTTP: key lookups by fingerprint over loopback HTTP
@@ -101,6 +85,12 @@ func BenchmarkLookupHTTP(b *testing.B) {
 		}
 		urls = append(urls, n.URL()+"/pks/lookup?op=get&search=0x"+p.Fingerprint())
 	}
+	getAll(b, urls)
+}
+
+// getAll GETs the URLs round robin from 16 concurrent clients and reports
+// requests per second.
+func getAll(b *testing.B, urls []string) {
 	hc := benchClient(b)
 	var i atomic.Int64
 	b.SetParallelism(16)

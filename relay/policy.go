@@ -4,6 +4,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -47,10 +48,7 @@ func MaxBody(max int64) Policy {
 // (parameters ignored). An empty type list allows anything.
 func ContentTypes(types ...string) Policy {
 	return func(c echo.Context) error {
-		ct := c.Request().Header.Get("Content-Type")
-		if i := indexByte(ct, ';'); i >= 0 {
-			ct = ct[:i]
-		}
+		ct, _, _ := strings.Cut(c.Request().Header.Get("Content-Type"), ";")
 		for _, t := range types {
 			if ct == t {
 				return nil
@@ -58,15 +56,6 @@ func ContentTypes(types ...string) Policy {
 		}
 		return api.Errorf(http.StatusUnsupportedMediaType, api.CodeUnsupportedType, "Content-Type %q is not accepted (want %v)", ct, types)
 	}
-}
-
-func indexByte(s string, b byte) int {
-	for i := 0; i < len(s); i++ {
-		if s[i] == b {
-			return i
-		}
-	}
-	return -1
 }
 
 // RateLimit refuses requests beyond rate per second (burst at once) for the

@@ -1,7 +1,6 @@
 package relay
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -9,9 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -20,75 +16,6 @@ import (
 
 	"github.com/veilsocial/veil/wasmclient/relayclient"
 )
-
-// veilBinary builds the veil command once for the process tests.
-var (
-	veilOnce sync.Once
-	veilPath string
-	veilErr  error
-)
-
-func buildVeil(t *testing.T) string {
-	t.Helper()
-	veilOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "veil-bin-")
-		if err != nil {
-			veilErr = err
-			return
-		}
-		veilPath = filepath.Join(dir, "veil")
-		out, err := exec.Command("go", "build", "-o", veilPath, "github.com/veilsocial/veil/cmd/veil").CombinedOutput()
-		if err != nil {
-			veilErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if veilErr != nil {
-		t.Fatal(veilErr)
-	}
-	return veilPath
-}
-
-// relayProcess is a `veil relay` child process.
-type relayProcess struct {
-	cmd *exec.Cmd
-	url string
-}
-
-func startRelayProcess(t *testing.T, dataDir string) *relayProcess {
-	t.Helper()
-	cmd := exec.Command(buildVeil(t), "relay", "--listen", "127.0.0.1:0", "--data-dir", dataDir)
-	cmd.Env = append(os.Environ(), "VEIL_RATE_ANON=1000000", "VEIL_BURST_ANON=1000000")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = io.Discard
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p := &relayProcess{cmd: cmd}
-	t.Cleanup(func() { p.cmd.Process.Kill(); p.cmd.Wait() })
-	line := make(chan string, 1)
-	go func() {
-		s := bufio.NewScanner(stdout)
-		for s.Scan() {
-			if strings.Contains(s.Text(), "listening on") {
-				line <- s.Text()
-			}
-		}
-	}()
-	select {
-	case l := <-line:
-		for _, f := range strings.Fields(l) {
-			if strings.HasPrefix(f, "http://") {
-				p.url = f
-			}
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("relay did not start within 20 s")
-	}
-	return p
-}
 
 // fakeMessage is a well-framed encrypted OpenPGP message of random bytes:
 // a key packet and an encrypted data packet. The relay checks framing only,

@@ -140,6 +140,9 @@ func (n *Node) postBlob(c echo.Context) error {
 			return err
 		}
 	}
+	if err := n.replicateBlob(ctx, blob.CID, owner, shareKey); err != nil {
+		return err
+	}
 	recipients := v.recipients()
 	for _, id := range recipients {
 		n.publish(ctx, relayclient.InboxChannel(id), map[string]any{"type": "post", "cid": blob.CID.String(), "size": blob.Size})
@@ -245,6 +248,11 @@ func (n *Node) getBlob(c echo.Context) error {
 		return err
 	}
 	rd, size, err := n.store.Open(c.Request().Context(), id)
+	if errors.Is(err, storage.ErrNotFound) && n.cluster != nil {
+		// It may have been uploaded to another process just now.
+		n.catchUp(c.Request().Context())
+		rd, size, err = n.store.Open(c.Request().Context(), id)
+	}
 	if errors.Is(err, storage.ErrNotFound) && n.libp2p() != nil {
 		if ferr := n.fetchRemote(c.Request().Context(), id); ferr == nil {
 			rd, size, err = n.store.Open(c.Request().Context(), id)

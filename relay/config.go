@@ -18,9 +18,13 @@ type Config struct {
 	Listen string `json:"listen"`
 	// DataDir holds the blockstore and all metadata.
 	DataDir string `json:"data_dir"`
-	// Redis ("redis://host:6379/0"), when set, carries live events and
-	// rate limits between the relay processes that share it.
+	// Redis ("redis://host:6379/0"), when set, makes the relay processes
+	// that share it one service: live events, rate limits and every write
+	// (blobs, shares, keys) go through it (see relay/cluster).
 	Redis string `json:"redis"`
+	// RedisLogMax is about how many writes the cluster log in Redis keeps
+	// for processes that were away (default 100,000).
+	RedisLogMax int64 `json:"redis_log_max"`
 	// P2PListen are libp2p multiaddrs to listen on ("/ip4/0.0.0.0/tcp/4001");
 	// with them, or with Peers or MDNS, the relay joins the relay network.
 	P2PListen []string `json:"p2p_listen"`

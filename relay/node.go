@@ -23,6 +23,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/veilsocial/veil/relay/api"
+	"github.com/veilsocial/veil/relay/cluster"
 	"github.com/veilsocial/veil/relay/directory"
 	"github.com/veilsocial/veil/relay/hub"
 	"github.com/veilsocial/veil/relay/ratelimit"
@@ -56,7 +57,8 @@ type Node struct {
 	stopGC context.CancelFunc
 	gcDone chan struct{}
 
-	fed *federated // nil when the node is not federated
+	fed     *federated   // nil when the node is not federated
+	cluster *cluster.Log // nil without Redis
 
 	shutdownOnce sync.Once
 	shutdownErr  error
@@ -112,20 +114,26 @@ func New(cfg Config, opts ...Option) (*Node, error) {
 	}, n.broker)
 	n.dir, err = directory.New(st.Datastore(), directory.Options{
 		OnUpdate:   n.keyChanged,
+		Refresh:    n.catchUp,
 		Registerer: n.reg,
 		Logger:     n.log,
 	})
 	if err != nil {
+		n.broker.Close()
 		st.Close()
 		return nil, fmt.Errorf("relay: %w", err)
 	}
-	if err := n.joinFederation(cfg); err != nil {
+	if err := n.joinCluster(cfg); err != nil {
 		n.broker.Close()
 		st.Close()
 		return nil, err
 	}
+	if err := n.joinFederation(cfg); err != nil {
+		n.closeStores()
+		return nil, err
+	}
 	if err := n.routes(); err != nil {
-		st.Close()
+		n.closeStores()
 		return nil, err
 	}
 	return n, nil
@@ -229,6 +237,17 @@ func (n *Node) shutdown(ctx context.Context) error {
 	if node := n.libp2p(); node != nil {
 		errs = append(errs, node.Close())
 	}
+	errs = append(errs, n.closeStores())
+	return errors.Join(errs...)
+}
+
+// closeStores closes what New opened: the cluster log, the broker, the
+// store and the Redis client.
+func (n *Node) closeStores() error {
+	var errs []error
+	if n.cluster != nil {
+		errs = append(errs, n.cluster.Close())
+	}
 	errs = append(errs, n.broker.Close(), n.store.Close())
 	if n.redis != nil {
 		errs = append(errs, n.redis.Close())
@@ -236,10 +255,24 @@ func (n *Node) shutdown(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// keyChanged tells WebSocket subscribers of the directory that a key
-// changed.
-func (n *Node) keyChanged(fpr string) {
-	n.publish(context.Background(), "directory", map[string]any{"type": "key", "fingerprint": fpr})
+// keyChanged passes a directory change made here on: to the other
+// processes of the cluster (before the upload is acknowledged), to
+// WebSocket subscribers of the directory and to the relay network. A change
+// applied from the cluster log was passed on by the process that took it.
+func (n *Node) keyChanged(ctx context.Context, fpr string) {
+	if fromCluster(ctx) {
+		return
+	}
+	if n.cluster != nil {
+		rec, err := n.dir.Get(ctx, fpr)
+		if err == nil {
+			err = n.replicate(ctx, entryKey, nil, []byte(rec.Armored))
+		}
+		if err != nil {
+			n.log.Error("key change not passed to the cluster", "fingerprint", fpr, "err", err)
+		}
+	}
+	n.publish(ctx, "directory", map[string]any{"type": "key", "fingerprint": fpr})
 	go n.shareKeyChange(fpr)
 }
 
@@ -288,6 +321,7 @@ func (n *Node) connect(cfg Config) error {
 		return fmt.Errorf("relay: --redis: %w", err)
 	}
 	opts.ContextTimeoutEnabled = true
+	redis.SetLogger(redisLogger{n.log})
 	opts.DialerRetries = 1 // fail fast while Redis is away; the broker retries itself
 	n.redis = redis.NewClient(opts)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -310,4 +344,12 @@ func (n *Node) connect(cfg Config) error {
 		return nil
 	})
 	return nil
+}
+
+// redisLogger passes go-redis's own messages (mostly failed dials while
+// Redis is away, which the relay reports itself) to the log at debug level.
+type redisLogger struct{ log *slog.Logger }
+
+func (r redisLogger) Printf(_ context.Context, format string, v ...any) {
+	r.log.Debug("redis: " + fmt.Sprintf(format, v...))
 }

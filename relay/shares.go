@@ -3,10 +3,13 @@ package relay
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
-	"fmt"
+	"encoding/hex"
 	"io"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
@@ -23,15 +26,22 @@ import (
 // maxSharesPerBlob bounds the shares kept for one post.
 const maxSharesPerBlob = 4096
 
-func shareKey(id cid.Cid, index int) datastore.Key {
-	return datastore.NewKey(fmt.Sprintf("/shares/%s/%08d", id, index))
+// shareKey is where a share is kept: under its post, named by a hash of
+// its bytes, so a share stored twice (by the same client, or by two
+// processes of one relay) is one share. The order of a post's shares (their
+// index) is by the time they were first stored.
+func shareKey(id cid.Cid, data []byte) datastore.Key {
+	sum := sha256.Sum256(data)
+	return datastore.NewKey("/shares/" + id.String() + "/" + hex.EncodeToString(sum[:16]))
 }
 
-// shareRecord is a stored share: when it came and its key packets.
+// shareRecord is a stored share: its place in the post's list, when it
+// came and its key packets.
 type shareRecord struct {
 	Index int       `json:"index"`
 	Time  time.Time `json:"time"`
 	Data  []byte    `json:"data"`
+	key   string
 }
 
 // postShare stores key packets for a blob, if the blob's owner signed them.
@@ -51,6 +61,11 @@ func (n *Node) postShare(c echo.Context) error {
 	}
 	owner, err := n.meta.Get(ctx, ownerKey(id))
 	if err == datastore.ErrNotFound {
+		// The post may have been uploaded to another process just now.
+		n.catchUp(ctx)
+		owner, err = n.meta.Get(ctx, ownerKey(id))
+	}
+	if err == datastore.ErrNotFound {
 		if has, _ := n.store.Has(ctx, id); !has {
 			return api.Errorf(http.StatusNotFound, api.CodeNotFound, "no blob %s here", id)
 		}
@@ -61,10 +76,14 @@ func (n *Node) postShare(c echo.Context) error {
 	if err := relayclient.VerifyShareSignature(string(owner), c.Request().Header.Get("Veil-Share-Signature"), id.String(), body); err != nil {
 		return api.Errorf(http.StatusUnauthorized, api.CodeUnauthorized, "share signature: %v", err)
 	}
-	index, err := n.appendShare(ctx, id, body)
+	rec, err := n.storeShare(ctx, id, time.Now(), body, true)
 	if err != nil {
 		return err
 	}
+	if err := n.replicate(ctx, entryShare, shareEntry{CID: id.String(), Time: rec.Time.UnixNano()}, body); err != nil {
+		return err
+	}
+	index := rec.Index
 	n.metrics.shares.Inc()
 	n.publish(ctx, "shares:"+id.String(), map[string]any{"type": "share", "cid": id.String(), "index": index})
 	for _, k := range ids {
@@ -99,33 +118,76 @@ func shareRecipients(body []byte) ([]uint64, error) {
 	return ids, nil
 }
 
-// appendShare stores a share under the next index.
-func (n *Node) appendShare(ctx context.Context, id cid.Cid, data []byte) (int, error) {
+// storeShare keeps a post's share, first stored at t, and returns it with
+// its index. A share that is there already is returned as it is. With
+// limit, a post that has maxSharesPerBlob shares takes no more (shares
+// applied from other processes were checked there).
+func (n *Node) storeShare(ctx context.Context, id cid.Cid, t time.Time, data []byte, limit bool) (shareRecord, error) {
 	n.shareMu.Lock()
 	defer n.shareMu.Unlock()
-	res, err := n.meta.Query(ctx, query.Query{Prefix: "/shares/" + id.String(), KeysOnly: true})
+	shares, err := n.listShares(ctx, id)
 	if err != nil {
-		return 0, err
+		return shareRecord{}, err
 	}
-	count := 0
-	for r := range res.Next() {
-		if r.Error != nil {
-			res.Close()
-			return 0, r.Error
+	key := shareKey(id, data)
+	for _, s := range shares {
+		if s.key == key.String() {
+			return s, nil
 		}
-		count++
 	}
-	res.Close()
-	if count >= maxSharesPerBlob {
-		return 0, api.Errorf(http.StatusTooManyRequests, api.CodeQuota, "post %s has %d shares already", id, count)
+	if limit && len(shares) >= maxSharesPerBlob {
+		return shareRecord{}, api.Errorf(http.StatusTooManyRequests, api.CodeQuota, "post %s has %d shares already", id, len(shares))
 	}
 	var buf bytes.Buffer
-	binary.Write(&buf, binary.BigEndian, time.Now().UnixNano())
+	binary.Write(&buf, binary.BigEndian, t.UnixNano())
 	buf.Write(data)
-	if err := n.meta.Put(ctx, shareKey(id, count), buf.Bytes()); err != nil {
-		return 0, err
+	if err := n.meta.Put(ctx, key, buf.Bytes()); err != nil {
+		return shareRecord{}, err
 	}
-	return count, nil
+	rec := shareRecord{Time: time.Unix(0, t.UnixNano()).UTC(), Data: data, key: key.String()}
+	shares = append(shares, rec)
+	sortShares(shares)
+	for i, s := range shares {
+		if s.key == rec.key {
+			rec.Index = i
+		}
+	}
+	return rec, nil
+}
+
+// listShares returns a post's shares in order.
+func (n *Node) listShares(ctx context.Context, id cid.Cid) ([]shareRecord, error) {
+	res, err := n.meta.Query(ctx, query.Query{Prefix: "/shares/" + id.String()})
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+	out := []shareRecord{}
+	for r := range res.Next() {
+		if r.Error != nil {
+			return nil, r.Error
+		}
+		if len(r.Value) < 8 {
+			continue
+		}
+		ts := int64(binary.BigEndian.Uint64(r.Value[:8]))
+		out = append(out, shareRecord{Time: time.Unix(0, ts).UTC(), Data: r.Value[8:], key: r.Key})
+	}
+	sortShares(out)
+	return out, nil
+}
+
+// sortShares orders shares by time, then key, and numbers them.
+func sortShares(s []shareRecord) {
+	slices.SortFunc(s, func(a, b shareRecord) int {
+		if c := a.Time.Compare(b.Time); c != 0 {
+			return c
+		}
+		return strings.Compare(a.key, b.key)
+	})
+	for i := range s {
+		s[i].Index = i
+	}
 }
 
 func (n *Node) getShares(c echo.Context) error {
@@ -133,23 +195,11 @@ func (n *Node) getShares(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := n.meta.Query(c.Request().Context(), query.Query{Prefix: "/shares/" + id.String(), Orders: []query.Order{query.OrderByKey{}}})
+	ctx := c.Request().Context()
+	n.catchUp(ctx) // a share may have been added on another process just now
+	out, err := n.listShares(ctx, id)
 	if err != nil {
 		return err
-	}
-	defer res.Close()
-	out := []shareRecord{}
-	for r := range res.Next() {
-		if r.Error != nil {
-			return r.Error
-		}
-		if len(r.Value) < 8 {
-			continue
-		}
-		var idx int
-		fmt.Sscanf(datastore.NewKey(r.Key).Name(), "%d", &idx)
-		ts := int64(binary.BigEndian.Uint64(r.Value[:8]))
-		out = append(out, shareRecord{Index: idx, Time: time.Unix(0, ts).UTC(), Data: r.Value[8:]})
 	}
 	return c.JSON(http.StatusOK, map[string]any{"cid": id.String(), "shares": out})
 }

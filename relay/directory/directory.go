@@ -72,8 +72,12 @@ type Options struct {
 	MaxKeySize int
 	// OnUpdate is called after a key was added or changed (the relay
 	// publishes a "directory" event). It runs on the submitting goroutine,
-	// after the change is durable.
-	OnUpdate func(fpr string)
+	// after the change is durable, with the context given to Submit.
+	OnUpdate func(ctx context.Context, fpr string)
+	// Refresh, when set, is called before a lookup answers "no such key",
+	// and the lookup is then tried once more. A relay whose processes
+	// share a directory catches up with the others there.
+	Refresh func(ctx context.Context)
 	// Registerer takes the veil_directory_* metrics (none if nil).
 	Registerer prometheus.Registerer
 	// Logger logs submissions and failures (slog.Default() if nil).
@@ -257,7 +261,7 @@ func (d *Directory) submit(ctx context.Context, keyData []byte, maxKeys int) (re
 	for _, fpr := range changed {
 		d.log.Info("directory: key published", "fingerprint", fpr)
 		if d.opts.OnUpdate != nil {
-			d.opts.OnUpdate(fpr)
+			d.opts.OnUpdate(ctx, fpr)
 		}
 	}
 	return res, nil
@@ -269,11 +273,21 @@ func (d *Directory) Get(ctx context.Context, fpr string) (*Record, error) {
 	if !ok {
 		return nil, fail(ErrBadQuery, http.StatusBadRequest, api.CodeBadRequest, "bad fingerprint %q (want 40 or 64 hex digits)", fpr)
 	}
-	e, err := d.entry(ctx, fp)
+	e, err := d.find(ctx, fp)
 	if err != nil {
 		return nil, err
 	}
 	return e.rec.clone(), nil
+}
+
+// find is entry, refreshed once on a miss (see Options.Refresh).
+func (d *Directory) find(ctx context.Context, fpr string) (*entry, error) {
+	e, err := d.entry(ctx, fpr)
+	if errors.Is(err, ErrNotFound) && d.opts.Refresh != nil {
+		d.opts.Refresh(ctx)
+		e, err = d.entry(ctx, fpr)
+	}
+	return e, err
 }
 
 // Lookup returns every key that matches q, up to MaxResults, ordered by
@@ -301,11 +315,20 @@ func (d *Directory) lookup(ctx context.Context, q Query) ([]*entry, error) {
 	if set != 1 {
 		return nil, fail(ErrBadQuery, http.StatusBadRequest, api.CodeBadRequest, "give exactly one of fingerprint, key ID, email or site and handle")
 	}
-	var (
-		kind string
-		es   []*entry
-		err  error
-	)
+	kind, es, err := d.search(ctx, q)
+	if err == nil && len(es) == 0 && d.opts.Refresh != nil {
+		d.opts.Refresh(ctx)
+		kind, es, err = d.search(ctx, q)
+	}
+	if err != nil {
+		return nil, err
+	}
+	d.metrics.lookup(kind, len(es) > 0)
+	return es, nil
+}
+
+// search answers a query with exactly one field set; kind names the field.
+func (d *Directory) search(ctx context.Context, q Query) (kind string, es []*entry, err error) {
 	switch {
 	case q.Fingerprint != "":
 		kind = "fingerprint"
@@ -314,29 +337,25 @@ func (d *Directory) lookup(ctx context.Context, q Query) ([]*entry, error) {
 		kind = "keyid"
 		id, ok := normalizeKeyID(q.KeyID)
 		if !ok {
-			return nil, fail(ErrBadQuery, http.StatusBadRequest, api.CodeBadRequest, "bad key ID %q (want 16 hex digits; short key IDs are not accepted)", q.KeyID)
+			return kind, nil, fail(ErrBadQuery, http.StatusBadRequest, api.CodeBadRequest, "bad key ID %q (want 16 hex digits; short key IDs are not accepted)", q.KeyID)
 		}
 		es, err = d.byIndex(ctx, keyIDIndex(id), nil)
 	case q.Email != "":
 		kind = "email"
 		addr, ok := normalizeEmail(q.Email)
 		if !ok {
-			return nil, fail(ErrBadQuery, http.StatusBadRequest, api.CodeBadRequest, "bad email %q", q.Email)
+			return kind, nil, fail(ErrBadQuery, http.StatusBadRequest, api.CodeBadRequest, "bad email %q", q.Email)
 		}
 		es, err = d.byIndex(ctx, emailIndex(addr), nil)
 	default:
 		kind = "handle"
 		c, cerr := persona.ParseClaim(q.Site + ":" + q.Handle)
 		if cerr != nil {
-			return nil, fail(ErrBadQuery, http.StatusBadRequest, api.CodeBadRequest, "bad handle: %v", cerr)
+			return kind, nil, fail(ErrBadQuery, http.StatusBadRequest, api.CodeBadRequest, "bad handle: %v", cerr)
 		}
 		es, err = d.byIndex(ctx, handleIndex(c), nil)
 	}
-	if err != nil {
-		return nil, err
-	}
-	d.metrics.lookup(kind, len(es) > 0)
-	return es, nil
+	return kind, es, err
 }
 
 // byFingerprint finds a key by its primary fingerprint, or the key that has

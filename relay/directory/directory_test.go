@@ -45,7 +45,7 @@ func TestSubmitAndLookup(t *testing.T) {
 	var updates []string
 	var mu sync.Mutex
 	reg := prometheus.NewRegistry()
-	d := newDir(t, Options{Registerer: reg, OnUpdate: func(fpr string) {
+	d := newDir(t, Options{Registerer: reg, OnUpdate: func(_ context.Context, fpr string) {
 		mu.Lock()
 		updates = append(updates, fpr)
 		mu.Unlock()
@@ -845,7 +845,7 @@ func TestConcurrentSubmitAndLookup(t *testing.T) {
 		mu      sync.Mutex
 		updates = map[string]int{}
 	)
-	d := newDir(t, Options{OnUpdate: func(fpr string) {
+	d := newDir(t, Options{OnUpdate: func(_ context.Context, fpr string) {
 		mu.Lock()
 		updates[fpr]++
 		mu.Unlock()
@@ -883,5 +883,32 @@ func TestConcurrentSubmitAndLookup(t *testing.T) {
 	}
 	if updates[shared.Fingerprint()] != 1 {
 		t.Fatalf("the shared key was announced %d times", updates[shared.Fingerprint()])
+	}
+}
+
+// TestRefreshOnMiss: a lookup that finds nothing calls Refresh and looks
+// again, so a directory shared by several processes can catch up first;
+// a hit does not call it.
+func TestRefreshOnMiss(t *testing.T) {
+	alice := newPersona(t, "Alice", "alice@example.org", persona.Claim{Site: "twitter", Handle: "alice"})
+	var d *Directory
+	refreshed := 0
+	d = newDir(t, Options{Refresh: func(ctx context.Context) {
+		refreshed++
+		if _, err := d.Submit(ctx, publicKey(t, alice)); err != nil {
+			t.Error(err)
+		}
+	}})
+	rec, err := d.Get(ctx, alice.Fingerprint())
+	if err != nil || rec.Fingerprint != alice.Fingerprint() || refreshed != 1 {
+		t.Fatalf("Get after refresh: %v, %d refreshes", err, refreshed)
+	}
+	recs, err := d.Lookup(ctx, Query{Site: "twitter", Handle: "alice"})
+	if err != nil || len(recs) != 1 || refreshed != 1 {
+		t.Fatalf("Lookup of a known key: %d records, %v, %d refreshes", len(recs), err, refreshed)
+	}
+	recs, err = d.Lookup(ctx, Query{Email: "nobody@example.org"})
+	if err != nil || len(recs) != 0 || refreshed != 2 {
+		t.Fatalf("Lookup of an unknown address: %d records, %v, %d refreshes", len(recs), err, refreshed)
 	}
 }

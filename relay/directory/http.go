@@ -50,7 +50,7 @@ func (d *Directory) handleGetKey(c echo.Context) error {
 	if !ok {
 		return fail(ErrBadQuery, http.StatusBadRequest, api.CodeBadRequest, "bad fingerprint %q (want 40 or 64 hex digits)", param(c, "fingerprint"))
 	}
-	e, err := d.entry(c.Request().Context(), fp)
+	e, err := d.find(c.Request().Context(), fp)
 	d.metrics.lookup("fingerprint", err == nil)
 	if err != nil {
 		return err

@@ -45,6 +45,10 @@ func (d *Directory) serveWKD(c echo.Context, domain string) error {
 	}
 	ctx := c.Request().Context()
 	es, err := d.byIndex(ctx, wkdIndex(domain, hash), nil)
+	if err == nil && len(es) == 0 && d.opts.Refresh != nil {
+		d.opts.Refresh(ctx)
+		es, err = d.byIndex(ctx, wkdIndex(domain, hash), nil)
+	}
 	if err != nil {
 		return err
 	}

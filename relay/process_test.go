@@ -90,7 +90,6 @@ func startRelayProcess(t testing.TB, dataDir string, args ...string) *relayProce
 	return p
 }
 
-
 // kill stops the process with SIGKILL and reaps it.
 func (p *relayProcess) kill() {
 	p.cmd.Process.Signal(syscall.SIGKILL)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/veilsocial/veil/internal/redistest"
 	"github.com/veilsocial/veil/wasmclient/persona"
 	"github.com/veilsocial/veil/wasmclient/relayclient"
 )
@@ -26,9 +27,21 @@ func opsPerSec(b *testing.B, start time.Time) {
 }
 
 // BenchmarkUploadHTTP: 1 KiB messages uploaded over loopback HTTP by
-// concurrent clients, each acknowledged only once durable.
+// concurrent clients, each acknowledged only once durable. "cluster" runs
+// the node with a second one on the same Redis: each upload is also
+// appended to the cluster log before it is acknowledged, and the second
+// node applies them all (reported: how long it trailed at the end).
 func BenchmarkUploadHTTP(b *testing.B) {
-	n := startNode(b, func(c *Config) { c.RateAnon, c.BurstAnon, c.QuotaAnon = 1e9, 1<<30, 1<<40 })
+	unlimited := func(c *Config) { c.RateAnon, c.BurstAnon, c.QuotaAnon = 1e9, 1<<30, 1<<40 }
+	b.Run("single", func(b *testing.B) { benchUpload(b, startNode(b, unlimited), nil) })
+	b.Run("cluster", func(b *testing.B) {
+		srv := redistest.Start(b)
+		onRedis := func(c *Config) { unlimited(c); c.Redis = srv.URL() }
+		benchUpload(b, startNode(b, onRedis), startNode(b, onRedis))
+	})
+}
+
+func benchUpload(b *testing.B, n, sibling *Node) {
 	hc := benchClient(b)
 	url := n.URL() + "/v1/blobs"
 	b.SetParallelism(32)
@@ -51,6 +64,15 @@ func BenchmarkUploadHTTP(b *testing.B) {
 		}
 	})
 	opsPerSec(b, start)
+	if sibling != nil {
+		caught := time.Now()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := sibling.cluster.CatchUp(ctx); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(time.Since(caught).Milliseconds()), "sibling-lag-ms")
+	}
 }
 
 // BenchmarkGetHTTP: 1 KiB blobs fetched over loopback HTTP.

@@ -3,8 +3,6 @@ package relay
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"net/http"
 	"testing"
 	"time"
 
@@ -13,16 +11,7 @@ import (
 
 func nodeInfo(t *testing.T, n *Node) relayclient.Info {
 	t.Helper()
-	resp, err := http.Get(n.URL() + "/v1/info")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var info relayclient.Info
-	if err := json.NewDecoder(resp.Body).Decode(&info); err != nil {
-		t.Fatal(err)
-	}
-	return info
+	return relayInfo(t, n.URL())
 }
 
 // TestFederatedPost: three relays in a line (A–B–C). A post uploaded at A

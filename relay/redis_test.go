@@ -3,7 +3,6 @@ package relay
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
@@ -56,20 +55,5 @@ func TestRedisSharesEventsAndLimits(t *testing.T) {
 
 func waitHealth(t *testing.T, n *Node, want string) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		resp, err := http.Get(n.URL() + "/healthz")
-		if err == nil {
-			var h struct{ Status string }
-			json.NewDecoder(resp.Body).Decode(&h)
-			resp.Body.Close()
-			if h.Status == want {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("healthz did not become %q within 15 s", want)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitProcessHealth(t, n.URL(), want, 15*time.Second)
 }

@@ -282,20 +282,7 @@ func encryptionKeyID(t testing.TB, p *persona.Persona) uint64 {
 // wsSubscribe opens a WebSocket and subscribes to channel.
 func wsSubscribe(t testing.TB, n *Node, channel string) *websocket.Conn {
 	t.Helper()
-	ws, _, err := websocket.DefaultDialer.Dial(strings.Replace(n.URL(), "http", "ws", 1)+"/v1/ws", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ws.Close() })
-	if err := ws.WriteJSON(map[string]any{"id": 1, "op": "subscribe", "channel": channel}); err != nil {
-		t.Fatal(err)
-	}
-	ws.SetReadDeadline(time.Now().Add(5 * time.Second))
-	var reply map[string]any
-	if err := ws.ReadJSON(&reply); err != nil || reply["ok"] != true {
-		t.Fatalf("subscribe %s: %v %v", channel, reply, err)
-	}
-	return ws
+	return wsSubscribeURL(t, n.URL(), channel)
 }
 
 type wsEvent struct {

@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorilla/websocket"
-
 	"github.com/veilsocial/veil/internal/redistest"
 	"github.com/veilsocial/veil/wasmclient/relayclient"
 )
@@ -136,13 +134,7 @@ func processHealth(url string) string {
 
 func waitProcessHealth(t *testing.T, url, want string, within time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for processHealth(url) != want {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: healthz is %q, not %q, after %v", url, processHealth(url), want, within)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitFor(t, within, url+" healthz "+want, func() bool { return processHealth(url) == want })
 }
 
 // TestClusterProcessesKill runs two `veil relay` processes on one
@@ -161,35 +153,17 @@ func TestClusterProcessesKill(t *testing.T) {
 
 	// Upload on A; B's subscriber is told and B serves it.
 	alice, bob := newPersona(t, "Alice"), newPersona(t, "Bob")
-	ws, _, err := websocket.DefaultDialer.Dial("ws"+b.url[len("http"):]+"/v1/ws", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Close()
-	inbox := relayclient.InboxChannel(encryptionKeyID(t, bob))
-	if err := ws.WriteJSON(map[string]any{"id": 1, "op": "subscribe", "channel": inbox}); err != nil {
-		t.Fatal(err)
-	}
-	var reply struct{ OK bool }
-	if err := ws.ReadJSON(&reply); err != nil || !reply.OK {
-		t.Fatalf("subscribe on B: %v %+v", err, reply)
-	}
+	ws := wsSubscribeURL(t, b.url, relayclient.InboxChannel(encryptionKeyID(t, bob)))
 	rr := newRoundRobin(a.url, b.url)
 	msg := sealTo(t, "one service", alice, bob)
 	id, ok := rr.upload(msg) // the first goes to A
 	if !ok {
 		t.Fatal("upload on A refused")
 	}
-	ws.SetReadDeadline(time.Now().Add(5 * time.Second))
-	var ev struct {
-		Channel string
-		Data    map[string]any
+	if ev := nextEvent(t, ws); ev.Data["cid"] != id {
+		t.Fatalf("B's subscriber: %+v", ev)
 	}
-	if err := ws.ReadJSON(&ev); err != nil || ev.Data["cid"] != id {
-		t.Fatalf("B's subscriber: %v %+v", err, ev)
-	}
-	cb, _ := relayclient.New(b.url)
-	if got, err := cb.Get(context.Background(), relayclient.BlobCID(msg)); err != nil || !bytes.Equal(got, msg) {
+	if got, err := urlClient(t, b.url).Get(context.Background(), relayclient.BlobCID(msg)); err != nil || !bytes.Equal(got, msg) {
 		t.Fatalf("read on B: %v", err)
 	}
 

@@ -83,11 +83,28 @@ func (n *Node) remoteAnnouncement(ctx context.Context, a federation.Announcement
 	}
 	n.fed.providers[a.CID] = a.Origin
 	n.fed.mu.Unlock()
+	if !n.firstToHear(ctx, a.CID) {
+		return
+	}
 	for _, id := range a.Recipients {
 		if id != 0 {
 			n.publish(ctx, relayclient.InboxChannel(id), map[string]any{"type": "post", "cid": a.CID.String(), "size": a.Size})
 		}
 	}
+}
+
+// firstToHear reports whether this process is the first of its cluster to
+// hear of an announced blob, so that subscribers are told once, not once
+// per process that is federated. Without Redis, or when Redis cannot say,
+// it is true: better a repeated event than a lost one.
+func (n *Node) firstToHear(ctx context.Context, id cid.Cid) bool {
+	if n.redis == nil {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	first, err := n.redis.SetNX(ctx, "veil:announced:"+id.String(), 1, time.Hour).Result()
+	return first || err != nil
 }
 
 // remoteKey: another relay has a new or changed key; the directory checks

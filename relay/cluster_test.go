@@ -87,3 +87,33 @@ func TestClusterSharesWrites(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestClusterHearsAnnouncementOnce: both processes of a cluster are
+// federated with another relay; a post there is announced to both, and a
+// subscriber on the cluster is told once, not once per process.
+func TestClusterHearsAnnouncementOnce(t *testing.T) {
+	p2p := []string{"/ip4/127.0.0.1/tcp/0"}
+	x := startNode(t, func(c *Config) { c.P2PListen = p2p })
+	ix := nodeInfo(t, x)
+	srv := redistest.Start(t)
+	member := func(c *Config) { c.Redis, c.P2PListen, c.Peers = srv.URL(), p2p, ix.Addrs }
+	a, b := startNode(t, member), startNode(t, member)
+	waitMetric(t, x.URL(), metricMeshAnnounce, 2, 10*time.Second)
+	waitMetric(t, a.URL(), metricMeshAnnounce, 1, 10*time.Second)
+	waitMetric(t, b.URL(), metricMeshAnnounce, 1, 10*time.Second)
+
+	alice, bob := newPersona(t, "Alice"), newPersona(t, "Bob")
+	inbox := wsSubscribe(t, a, relayclient.InboxChannel(encryptionKeyID(t, bob)))
+	id, err := client(t, x).Upload(context.Background(), sealTo(t, "once", alice, bob), relayclient.UploadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev := nextEvent(t, inbox); ev.Data["cid"] != id.String() {
+		t.Fatalf("event: %+v", ev)
+	}
+	inbox.SetReadDeadline(time.Now().Add(time.Second))
+	var again wsEvent
+	if err := inbox.ReadJSON(&again); err == nil {
+		t.Fatalf("told twice: %+v", again)
+	}
+}

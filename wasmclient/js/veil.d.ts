@@ -1,0 +1,156 @@
+// The JavaScript face of Veil's client core (wasmclient/js, compiled with
+// GOOS=js GOARCH=wasm). Load wasm_exec.js (from the Go toolchain), run
+// veil.wasm with it, then call the one exported constructor:
+//
+//   const go = new Go();
+//   const { instance } = await WebAssembly.instantiateStreaming(fetch("veil.wasm"), go.importObject);
+//   go.run(instance);                       // never resolves: the client keeps running
+//   const veil = await newVeil({ storage, relay: "https://relay.example" });
+//
+// Every method returns a Promise. A rejected Promise carries a VeilError.
+// Plaintext and secret keys stay inside the wasm and the storage the caller
+// gives it; nothing here sends them anywhere but to the caller.
+
+export {};
+
+declare global {
+  /** Set by veil.wasm once it runs. */
+  function newVeil(options: VeilOptions): Promise<Veil>;
+}
+
+/** Where the client keeps personas and contacts: chrome.storage.local, IndexedDB or memory. */
+export interface VeilStorage {
+  get(name: string): Promise<Uint8Array | null>;
+  set(name: string, data: Uint8Array): Promise<void>;
+  remove(name: string): Promise<void>;
+  /** Names that start with prefix (e.g. "personas/"). */
+  list(prefix: string): Promise<string[]>;
+}
+
+export interface VeilOptions {
+  storage: VeilStorage;
+  /** Base URL of the relay posts are uploaded to and keys looked up on. */
+  relay: string;
+}
+
+export interface VeilError extends Error {
+  /** Stable code: "locked", "not-for-you", "key-unavailable", "relay-unreachable",
+   *  "bad-signature", "corrupt", "unsupported", "not-found", "bad-input", "wrong-passphrase", "internal". */
+  code: string;
+}
+
+export interface Handle {
+  site: string; // "twitter", "facebook", …
+  handle: string;
+}
+
+export interface PersonaInfo {
+  fingerprint: string; // upper-case hex
+  name: string;
+  email?: string;
+  handles: Handle[];
+  profile: "v4" | "v6";
+  /** True while a passphrase-protected persona is not unlocked in this session. */
+  locked: boolean;
+}
+
+export interface ContactInfo {
+  fingerprint: string;
+  name: string;
+  email?: string;
+  handles: Handle[];
+  /** How the key was verified: "proof" (a profile's openpgp4fpr proof was checked), "manual", or "". */
+  verified: string;
+}
+
+export interface KeyInfo {
+  fingerprint: string;
+  name: string;
+  email?: string;
+  handles: Handle[];
+  armored: string;
+}
+
+export interface ComposeRequest {
+  /** Fingerprint of the author's persona. */
+  author: string;
+  text: string;
+  /** "contacts": to `to` (and the author); "self": only the author; "public": signed, not encrypted. */
+  audience: "contacts" | "self" | "public";
+  /** Contact fingerprints, for audience "contacts". */
+  to?: string[];
+  /** Where the post goes, for the post's document. */
+  site?: string;
+  handle?: string;
+  /** Hide the recipients' key IDs. */
+  hidden?: boolean;
+}
+
+export interface ComposeResult {
+  cid: string;
+  /** The link to the post on the relay (https://relay/p/<cid>). */
+  link: string;
+  /** What goes into the site's composer: a short line and the link. */
+  feedText: string;
+}
+
+export interface Signer {
+  fingerprint: string;
+  name?: string;
+  /** "good": signature valid from a known key; "unknown-key": signer's key not found; "bad": invalid. */
+  status: "good" | "unknown-key" | "bad";
+  /** The signer is a contact whose key was verified. */
+  verified: boolean;
+}
+
+export interface ReadResult {
+  /** "ok", or why the post cannot be shown. Never throws for these; throws only for bad input. */
+  status: "ok" | "not-for-you" | "key-unavailable" | "relay-unreachable" | "bad-signature" | "corrupt" | "unsupported";
+  cid?: string;
+  /** Plaintext: render it as text, never as HTML. */
+  text?: string;
+  created?: string; // RFC 3339
+  author?: Signer;
+  /** Key IDs / fingerprints the post is encrypted to, as far as the reader can tell (key packets and shares). */
+  audience?: string[];
+  /** The post was signed but not encrypted. */
+  public?: boolean;
+  /** A human-readable explanation for a status other than "ok". */
+  message?: string;
+}
+
+export interface Veil {
+  /** Personas */
+  createPersona(req: { name: string; email?: string; passphrase?: string; profile?: "v4" | "v6"; handles?: Handle[] }): Promise<PersonaInfo>;
+  listPersonas(): Promise<PersonaInfo[]>;
+  unlock(fingerprint: string, passphrase: string): Promise<void>;
+  lock(fingerprint: string): Promise<void>;
+  /** Armored public key. */
+  exportPublicKey(fingerprint: string): Promise<string>;
+  /** One passphrase-encrypted OpenPGP backup of every persona and contact. */
+  backup(passphrase: string): Promise<Uint8Array>;
+  restore(data: Uint8Array, passphrase: string): Promise<{ personas: number; contacts: number }>;
+  /** Publish a persona's public key to the relay's directory. */
+  publishKey(fingerprint: string): Promise<void>;
+  /** The wallet address a persona's key binds (its wallet notation), if any. */
+  walletBinding(fingerprint: string): Promise<{ address?: string }>;
+
+  /** Contacts and key discovery */
+  addContact(armored: string, handle?: Handle): Promise<ContactInfo>;
+  listContacts(): Promise<ContactInfo[]>;
+  removeContact(fingerprint: string): Promise<void>;
+  /** Look keys up on the relay by exactly one of handle, email or fingerprint. */
+  resolveKeys(query: { handle?: Handle; email?: string; fingerprint?: string }): Promise<KeyInfo[]>;
+  /** Whether profile text (a bio) carries an openpgp4fpr: proof of this fingerprint; when the key is a
+   *  contact with that handle, it is marked verified. */
+  checkProof(profileText: string, fingerprint: string, handle?: Handle): Promise<boolean>;
+
+  /** Posts */
+  compose(req: ComposeRequest): Promise<ComposeResult>;
+  /** Veil payloads (links or inline forms) found in text, in order. */
+  findPayloads(text: string): Promise<string[]>;
+  /** Fetch (or decode, for inline forms), decrypt and verify a payload from findPayloads. */
+  read(payload: string): Promise<ReadResult>;
+  /** Let more contacts read a post the persona wrote: publishes a share on the relay. */
+  addRecipients(cid: string, author: string, to: string[]): Promise<{ index: number }>;
+}

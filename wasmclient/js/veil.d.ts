@@ -123,6 +123,9 @@ export interface Veil {
   /** Personas */
   createPersona(req: { name: string; email?: string; passphrase?: string; profile?: "v4" | "v6"; handles?: Handle[] }): Promise<PersonaInfo>;
   listPersonas(): Promise<PersonaInfo[]>;
+  /** Import an existing armored secret key (e.g. into the relay's post viewer); with a passphrase it is
+   *  unlocked at once. */
+  importPersona(armoredSecret: string, passphrase?: string): Promise<PersonaInfo>;
   unlock(fingerprint: string, passphrase: string): Promise<void>;
   lock(fingerprint: string): Promise<void>;
   /** Armored public key. */

@@ -54,6 +54,10 @@ type Config struct {
 	RawLimit      int64  // blobs up to this size are one raw block (default 1 MiB, at most MaxRawLimit); larger ones a UnixFS DAG
 	MaxBlobSize   int64  // larger uploads fail with ErrTooLarge (default 64 MiB)
 	QuotaPerOwner int64  // bytes pinned per owner (0 = unlimited)
+	// Unmetered, when set, names owners whose pins QuotaPerOwner does not
+	// limit (the relay's own pins of what other relays or processes
+	// stored); QuotaTotal still holds.
+	Unmetered func(owner string) bool
 	QuotaTotal    int64  // bytes of blocks stored in total, pinned or not yet collected (0 = unlimited)
 	// Registerer registers the store's metrics (veil_storage_…); nil
 	// for none. Close unregisters them.
@@ -283,10 +287,18 @@ func (s *Store) protected(key string) bool {
 	return a || b
 }
 
+// ownerQuota is how many bytes owner may pin (0: no limit).
+func (s *Store) ownerQuota(owner string) int64 {
+	if s.cfg.Unmetered != nil && s.cfg.Unmetered(owner) {
+		return 0
+	}
+	return s.cfg.QuotaPerOwner
+}
+
 // checkRoom refuses a blob of n bytes that would not fit owner's quota or
 // the store's, as the counters stand now.
 func (s *Store) checkRoom(owner string, n int64) error {
-	if q := s.cfg.QuotaPerOwner; q > 0 {
+	if q := s.ownerQuota(owner); q > 0 {
 		if used := s.Usage(owner); used+n > q {
 			return fmt.Errorf("%w: %d bytes more would take the owner over its quota of %d (it has %d)", ErrQuota, n, q, used)
 		}
@@ -346,7 +358,7 @@ func (s *Store) pinOp(c cid.Cid, size int64, owner string, blks []blockData, nee
 		if err != nil {
 			return err
 		}
-		if q := s.cfg.QuotaPerOwner; q > 0 && used+rec.size > q {
+		if q := s.ownerQuota(owner); q > 0 && used+rec.size > q {
 			return fmt.Errorf("%w: %d bytes more would take the owner over its quota of %d (it has %d)",
 				ErrQuota, rec.size, q, used)
 		}
@@ -532,7 +544,7 @@ type meter struct {
 
 func (s *Store) newMeter(ctx context.Context, r io.Reader, owner string) *meter {
 	m := &meter{ctx: ctx, r: r, max: s.cfg.MaxBlobSize, ownerLeft: -1, totalLeft: -1}
-	if q := s.cfg.QuotaPerOwner; q > 0 {
+	if q := s.ownerQuota(owner); q > 0 {
 		m.ownerLeft = max(q-s.Usage(owner), 0)
 	}
 	if q := s.cfg.QuotaTotal; q > 0 {

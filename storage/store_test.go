@@ -525,6 +525,24 @@ func TestQuotaPerOwner(t *testing.T) {
 	mustPut(t, s, genBytes(4, 0, 9000), "A")
 }
 
+// TestUnmetered: owners the config names are not held to the per-owner
+// quota (small blobs, streamed DAGs and pins alike), others still are.
+func TestUnmetered(t *testing.T) {
+	s := openStore(t, Config{QuotaPerOwner: 10_000, RawLimit: 8192, Unmetered: func(o string) bool { return o == "replica" }})
+	ctx := context.Background()
+	a := mustPut(t, s, genBytes(1, 0, 6000), "replica")
+	mustPut(t, s, genBytes(2, 0, 6000), "replica")
+	mustPut(t, s, genBytes(3, 0, 100_000), "replica")
+	if _, err := s.Put(ctx, onlyReader{newGen(4, 1<<20)}, "replica"); err != nil {
+		t.Fatal(err)
+	}
+	mustPut(t, s, genBytes(5, 0, 6000), "A")
+	wantErr(t, s.Pin(ctx, a.CID, "A"), ErrQuota)
+	if s.Usage("replica") != 6000+6000+100_000+1<<20 {
+		t.Fatalf("usage of the unmetered owner %d", s.Usage("replica"))
+	}
+}
+
 func TestQuotaTotal(t *testing.T) {
 	s := openStore(t, Config{QuotaTotal: 3<<20 + 100_000})
 	ctx := context.Background()

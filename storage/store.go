@@ -57,8 +57,8 @@ type Config struct {
 	// Unmetered, when set, names owners whose pins QuotaPerOwner does not
 	// limit (the relay's own pins of what other relays or processes
 	// stored); QuotaTotal still holds.
-	Unmetered func(owner string) bool
-	QuotaTotal    int64  // bytes of blocks stored in total, pinned or not yet collected (0 = unlimited)
+	Unmetered  func(owner string) bool
+	QuotaTotal int64 // bytes of blocks stored in total, pinned or not yet collected (0 = unlimited)
 	// Registerer registers the store's metrics (veil_storage_…); nil
 	// for none. Close unregisters them.
 	Registerer prometheus.Registerer

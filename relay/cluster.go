@@ -12,6 +12,7 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/veilsocial/veil/relay/cluster"
+	"github.com/veilsocial/veil/storage"
 )
 
 // Kinds of cluster log entries: every write a process acknowledges.
@@ -31,6 +32,14 @@ type shareEntry struct {
 	CID  string `json:"cid"`
 	Time int64  `json:"time"` // Unix nanoseconds, as the first process stored it
 }
+
+// clusterOwner pins blobs applied from the cluster log that their owner's
+// quota here could not take. Like federationOwner it is unmetered.
+const clusterOwner = "cluster"
+
+// unmetered reports the relay's own pin owners, which per-owner quotas do
+// not limit.
+func unmetered(owner string) bool { return owner == clusterOwner || owner == federationOwner }
 
 // clusterConfigKey holds the storage settings every process of a cluster
 // must share: blobs are re-stored from their bytes on each process, and the
@@ -139,6 +148,13 @@ func (n *Node) applyEntry(ctx context.Context, e cluster.Entry) error {
 			return err
 		}
 		b, err := n.store.Put(ctx, bytes.NewReader(e.Data), m.Owner)
+		if errors.Is(err, storage.ErrQuota) {
+			// The owner's quota here is used up by writes this process
+			// took meanwhile; the process that acknowledged this one
+			// counted it. Keep it all the same, as the cluster's own.
+			n.log.Warn("cluster: blob kept over its owner's quota here", "cid", m.CID, "owner", m.Owner)
+			b, err = n.store.Put(ctx, bytes.NewReader(e.Data), clusterOwner)
+		}
 		if err != nil {
 			return err
 		}

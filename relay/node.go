@@ -94,6 +94,7 @@ func New(cfg Config, opts ...Option) (*Node, error) {
 		RawLimit:      cfg.RawLimit,
 		MaxBlobSize:   cfg.MaxBlobSize,
 		QuotaPerOwner: quota,
+		Unmetered:     unmetered,
 		QuotaTotal:    cfg.QuotaTotal,
 		Registerer:    n.reg,
 	})

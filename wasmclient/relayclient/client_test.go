@@ -310,7 +310,7 @@ func TestShares(t *testing.T) {
 	list := &recorded{status: 200, body: `{"cid": "` + id.String() + `", "shares": [` +
 		`{"index": 1, "data": "` + base64.StdEncoding.EncodeToString([]byte("not key packets")) + `", "time": "2026-11-21T08:17:24Z"},` +
 		`{"index": 0, "data": "` + base64.StdEncoding.EncodeToString(share) + `", "time": "2026-11-21T08:17:24Z"}]}`}
-	add := &recorded{status: 201, body: `{"cid": "` + id.String() + `", "index": 0}`}
+	add := &recorded{status: 201, body: `{"cid": "` + id.String() + `", "index": 3}`}
 	c, _ := newFake(t, map[string]*recorded{"GET /v1/shares/" + id.String(): list, "POST /v1/shares/" + id.String(): add})
 
 	recs, err := c.ShareList(t.Context(), id)
@@ -332,8 +332,8 @@ func TestShares(t *testing.T) {
 	}
 
 	key, _ := alice.ShareKey(id.String())
-	if err := c.AddShare(t.Context(), id, share, key); err != nil {
-		t.Fatal(err)
+	if index, err := c.PublishShare(t.Context(), id, share, key); err != nil || index != 3 {
+		t.Fatalf("PublishShare: index %d, %v", index, err)
 	}
 	if !bytes.Equal(add.data, share) || add.req.Header.Get("Content-Type") != "application/octet-stream" {
 		t.Errorf("AddShare sent %d bytes, %v", len(add.data), add.req.Header)

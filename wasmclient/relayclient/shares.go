@@ -171,16 +171,24 @@ func (c *Client) Shares(ctx context.Context, id cid.Cid) ([][]byte, error) {
 // AddShare publishes a share (key packets made with envelope.NewShare or
 // envelope.AddRecipients) of the post id, signed with the post's share key
 // (persona.ShareKey). The relay refuses it with ErrUnauthorized unless the
-// key is the one the upload named.
+// key is the one the upload named. PublishShare does the same and returns
+// the share's index.
 func (c *Client) AddShare(ctx context.Context, id cid.Cid, share []byte, key ed25519.PrivateKey) error {
+	_, err := c.PublishShare(ctx, id, share, key)
+	return err
+}
+
+// PublishShare publishes a share as AddShare does and returns the index the
+// relay gave it among the post's shares (0 for the first).
+func (c *Client) PublishShare(ctx context.Context, id cid.Cid, share []byte, key ed25519.PrivateKey) (int, error) {
 	if !id.Defined() {
-		return fmt.Errorf("relayclient: undefined CID")
+		return 0, fmt.Errorf("relayclient: undefined CID")
 	}
 	if !IsShare(share) {
-		return fmt.Errorf("relayclient: a share is key packets (PKESK) only")
+		return 0, fmt.Errorf("relayclient: a share is key packets (PKESK) only")
 	}
 	if len(key) != ed25519.PrivateKeySize {
-		return fmt.Errorf("relayclient: share key of %d bytes", len(key))
+		return 0, fmt.Errorf("relayclient: share key of %d bytes", len(key))
 	}
 	sig := ShareSignature(key, id.String(), share)
 	h := http.Header{}
@@ -190,5 +198,8 @@ func (c *Client) AddShare(ctx context.Context, id cid.Cid, share []byte, key ed2
 		Index int    `json:"index"`
 	}
 	r := request{method: http.MethodPost, path: "/v1/shares/" + id.String(), header: h, body: share, ctype: "application/octet-stream"}
-	return c.doJSON(ctx, r, &out)
+	if err := c.doJSON(ctx, r, &out); err != nil {
+		return 0, err
+	}
+	return out.Index, nil
 }

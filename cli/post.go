@@ -15,6 +15,7 @@ import (
 
 	"github.com/veilsocial/veil/wasmclient/envelope"
 	"github.com/veilsocial/veil/wasmclient/persona"
+	"github.com/veilsocial/veil/wasmclient/post"
 )
 
 // postFlags are the options of writing a post, shared by encrypt and post.
@@ -74,23 +75,34 @@ func (p *postFlags) sealer(env Env) (*sealer, error) {
 	return &sealer{flags: p, me: me, to: rcpts}, nil
 }
 
-// sealPost reads the text of a post from r (at most envelope.MaxPostSize
-// bytes) and writes the sealed post, one binary OpenPGP message, to w.
-func (s *sealer) sealPost(w io.Writer, r io.Reader) error {
+// draft reads the text of a post from r (at most envelope.MaxPostSize
+// bytes) and makes the post of it that the flags describe.
+func (s *sealer) draft(r io.Reader) (*post.Draft, error) {
 	text, err := io.ReadAll(io.LimitReader(r, envelope.MaxPostSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(text) > envelope.MaxPostSize {
+		return nil, fmt.Errorf("post longer than %d bytes: use --raw for files", envelope.MaxPostSize)
+	}
+	f := s.flags
+	return &post.Draft{
+		Post:   envelope.Post{Text: string(text), Site: f.site, Handle: f.handle, ReplyTo: f.replyTo},
+		Author: s.me,
+		To:     s.to,
+		Public: f.public,
+		Hidden: f.hidden,
+	}, nil
+}
+
+// sealPost reads the text of a post from r and writes the sealed post, one
+// binary OpenPGP message, to w.
+func (s *sealer) sealPost(w io.Writer, r io.Reader) error {
+	d, err := s.draft(r)
 	if err != nil {
 		return err
 	}
-	if len(text) > envelope.MaxPostSize {
-		return fmt.Errorf("post longer than %d bytes: use --raw for files", envelope.MaxPostSize)
-	}
-	f := s.flags
-	post := envelope.Post{Text: string(text), Site: f.site, Handle: strings.TrimPrefix(f.handle, "@"), ReplyTo: f.replyTo}
-	opts := &envelope.PostOptions{Hidden: f.hidden}
-	if f.public {
-		opts.Audience = envelope.Public
-	}
-	return envelope.SealPost(w, post, s.me.Entity(), s.to, opts)
+	return post.Seal(w, d)
 }
 
 // sealRaw encrypts (or, for a public message, signs) r as it is.
@@ -420,7 +432,7 @@ func runShare(env Env, args []string) error {
 	if arg := fs.Arg(0); arg != "" && arg != "-" {
 		if _, err := os.Stat(arg); errors.Is(err, os.ErrNotExist) {
 			ctx, cancel := commandContext(requestTimeout)
-			t, perr := parseTarget(ctx, arg)
+			t, perr := post.ParseTarget(ctx, arg)
 			cancel()
 			if perr == nil {
 				return shareOnline(env, sf, rf, t, to, *as, *hidden, *out, *armored)

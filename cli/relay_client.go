@@ -1,11 +1,8 @@
 package cli
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -16,10 +13,8 @@ import (
 
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 	"github.com/gorilla/websocket"
-	"github.com/ipfs/go-cid"
 
 	"github.com/veilsocial/veil/wasmclient/envelope"
-	"github.com/veilsocial/veil/wasmclient/payload"
 	"github.com/veilsocial/veil/wasmclient/persona"
 	"github.com/veilsocial/veil/wasmclient/relayclient"
 )
@@ -94,123 +89,6 @@ func dialWebSocket(ctx context.Context, url string) (relayclient.Conn, error) {
 	}
 	ws.SetReadLimit(1 << 20)
 	return ws, nil
-}
-
-// target is a post a command was pointed at: on a relay, or inline.
-type target struct {
-	relay   string  // the relay the link names; "" for a bare CID
-	id      cid.Cid // the relay's CID; for an inline message, BlobCID of it
-	inline  []byte  // the message of an inline link
-	display string  // how to name it to the user
-}
-
-// parseTarget reads a link, an inline link or a CID, or feed text holding
-// one of them. A site's short link is followed to its target (one request,
-// no redirect followed beyond it).
-func parseTarget(ctx context.Context, s string) (target, error) {
-	p, err := payload.Parse(s)
-	if err != nil && !errors.Is(err, payload.ErrTruncated) {
-		ps := payload.Find(s)
-		if len(ps) != 1 {
-			return target{}, err
-		}
-		p = ps[0]
-	}
-	return payloadTarget(ctx, p)
-}
-
-// payloadTarget turns a payload found in text into a target.
-func payloadTarget(ctx context.Context, p payload.Payload) (target, error) {
-	if p.Truncated {
-		return target{}, fmt.Errorf("the link %s… was cut short where it was shown: copy the link itself", p.URL)
-	}
-	switch p.Kind {
-	case payload.KindLink:
-		d := p.URL
-		if d == "" {
-			d = p.CID.String()
-		}
-		return target{relay: p.Relay, id: p.CID, display: d}, nil
-	case payload.KindInline:
-		return target{relay: p.Relay, id: relayclient.BlobCID(p.Message), inline: p.Message, display: "inline post " + relayclient.BlobCID(p.Message).String()}, nil
-	case payload.KindShortened:
-		to, err := resolveShortLink(ctx, p.URL)
-		if err != nil {
-			return target{}, err
-		}
-		q, err := payload.Parse(to)
-		if err != nil || q.Kind == payload.KindShortened {
-			return target{}, fmt.Errorf("%s leads to %s, not a Veil post", p.URL, to)
-		}
-		return payloadTarget(ctx, q)
-	}
-	return target{}, payload.ErrNotVeil
-}
-
-// resolveShortLink asks a link shortener (t.co, fb.me) where a link goes,
-// without going there.
-func resolveShortLink(ctx context.Context, link string) (string, error) {
-	hc := &http.Client{
-		Timeout:       30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodHead, link, nil)
-	if err != nil {
-		return "", err
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("resolving %s: %w", link, err)
-	}
-	resp.Body.Close()
-	loc := resp.Header.Get("Location")
-	if loc == "" {
-		return "", fmt.Errorf("%s does not redirect anywhere (%s)", link, resp.Status)
-	}
-	return loc, nil
-}
-
-// fetched is a post message with the shares the relay has for it.
-type fetched struct {
-	target
-	msg    []byte
-	shares [][]byte
-	client *relayclient.Client
-}
-
-// fetch gets a target's message (unless it is inline) and its shares. An
-// inline post's shares are looked for on its relay, and that failing is
-// only a warning: the post itself is in hand.
-func fetch(ctx context.Context, env Env, rf *relayFlags, t target) (*fetched, error) {
-	c, err := rf.client(env, t.relay)
-	if err != nil {
-		return nil, err
-	}
-	f := &fetched{target: t, msg: t.inline, client: c}
-	if f.msg == nil {
-		if f.msg, err = c.Get(ctx, t.id); err != nil {
-			return nil, fmt.Errorf("fetching %s from %s: %w", t.id, c.BaseURL(), err)
-		}
-	}
-	f.shares, err = c.Shares(ctx, t.id)
-	if err != nil {
-		if t.inline == nil {
-			return nil, fmt.Errorf("fetching the shares of %s from %s: %w", t.id, c.BaseURL(), err)
-		}
-		fmt.Fprintf(env.Stderr, "veil: no shares for the inline post (%v)\n", err)
-	}
-	return f, nil
-}
-
-// open decrypts and verifies a fetched post. Should the relay's shares break
-// the message, it is opened again without them: a relay can withhold shares,
-// not stop a reader the post itself names.
-func (f *fetched) open(opts *envelope.OpenOptions) (*envelope.OpenedPost, error) {
-	op, err := envelope.OpenPost(bytes.NewReader(f.msg), opts, f.shares...)
-	if err != nil && len(f.shares) > 0 && errors.Is(err, envelope.ErrCorrupt) {
-		op, err = envelope.OpenPost(bytes.NewReader(f.msg), opts)
-	}
-	return op, err
 }
 
 // postReport is what read prints about a post: decrypt's report and where

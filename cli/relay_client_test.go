@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/veilsocial/veil/relay"
-	"github.com/veilsocial/veil/wasmclient/envelope"
 	"github.com/veilsocial/veil/wasmclient/payload"
 	"github.com/veilsocial/veil/wasmclient/persona"
 	"github.com/veilsocial/veil/wasmclient/relayclient"
@@ -322,45 +321,6 @@ func TestRelayBase(t *testing.T) {
 	}
 	if _, err := (&relayFlags{url: "relay.example"}).client(none, ""); ExitCode(err) != ExitUsage {
 		t.Errorf("a relay URL without a scheme: %v", err)
-	}
-}
-
-// TestFindTargets reads links, inline links and CIDs the way read and
-// share add do, offline.
-func TestFindTargets(t *testing.T) {
-	alice, err := persona.New(persona.Options{Name: "Alice"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var msg bytes.Buffer
-	if err := envelope.SealPost(&msg, envelope.Post{Text: "hi"}, alice.Entity(), nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	id := relayclient.BlobCID(msg.Bytes())
-	link := payload.Link("https://relay.example", id)
-	inline, err := payload.Inline("https://relay.example", msg.Bytes())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := t.Context()
-	ts, err := findTargets(ctx, "look: "+payload.FeedText(link)+" and "+payload.FeedText(inline))
-	if err != nil || len(ts) != 2 {
-		t.Fatalf("findTargets: %v %v", ts, err)
-	}
-	if ts[0].relay != "https://relay.example" || !ts[0].id.Equals(id) || ts[0].inline != nil {
-		t.Errorf("link target %+v", ts[0])
-	}
-	if ts[1].relay != "https://relay.example" || !ts[1].id.Equals(id) || !bytes.Equal(ts[1].inline, msg.Bytes()) {
-		t.Errorf("inline target %+v", ts[1])
-	}
-	ts, err = findTargets(ctx, " "+id.String()+"\n")
-	if err != nil || len(ts) != 1 || ts[0].relay != "" || !ts[0].id.Equals(id) {
-		t.Errorf("bare CID: %v %v", ts, err)
-	}
-	for _, bad := range []string{"nothing here", link[:len(link)-8] + "…", "bafkreinotacid"} {
-		if _, err := findTargets(ctx, bad); err == nil {
-			t.Errorf("findTargets(%q) succeeded", bad)
-		}
 	}
 }
 

@@ -3,13 +3,10 @@ package cli
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"os"
 	"strconv"
 	"strings"
 
@@ -18,7 +15,7 @@ import (
 	"github.com/veilsocial/veil/wasmclient/envelope"
 	"github.com/veilsocial/veil/wasmclient/payload"
 	"github.com/veilsocial/veil/wasmclient/persona"
-	"github.com/veilsocial/veil/wasmclient/relayclient"
+	"github.com/veilsocial/veil/wasmclient/post"
 )
 
 func runPost(env Env, args []string) error {
@@ -43,50 +40,24 @@ func runPost(env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var msg bytes.Buffer
-	if err := s.sealPost(&msg, env.Stdin); err != nil {
+	d, err := s.draft(env.Stdin)
+	if err != nil {
 		return err
 	}
-	var opts relayclient.UploadOptions
-	if !pf.public {
-		// The share key is derived from the hash of the message (its CID
-		// as a raw block), which the author can always compute again from
-		// the bytes, whatever CID the relay gives a large blob.
-		key, err := s.me.ShareKey(relayclient.BlobCID(msg.Bytes()).String())
-		if err != nil {
-			return err
-		}
-		opts.ShareKey = key.Public().(ed25519.PublicKey)
-	}
-	if *signUpload {
-		opts.Signer = s.me.Entity()
-	}
+	d.Inline, d.SignUpload = *inline, *signUpload
 	ctx, cancel := commandContext(requestTimeout)
 	defer cancel()
-	id, err := c.Upload(ctx, msg.Bytes(), opts)
+	res, err := post.Compose(ctx, c, d)
 	if err != nil {
-		return fmt.Errorf("uploading to %s: %w", c.BaseURL(), err)
-	}
-	link := payload.Link(c.BaseURL(), id)
-	if *inline {
-		l, err := payload.Inline(c.BaseURL(), msg.Bytes())
-		switch {
-		case err == nil:
-			link = l
-		case errors.Is(err, payload.ErrTooLarge):
-			fmt.Fprintf(env.Stderr, "veil: the message is %d bytes, too large for an inline link (%d): linking to the relay\n", msg.Len(), payload.MaxInline)
-		default:
-			return err
-		}
-	}
-	text := payload.FeedText(link)
-	if pf.public {
-		text = payload.PublicFeedText(link)
-	}
-	if _, err := fmt.Fprintln(env.Stdout, text); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stderr, "veil: stored %s (%d bytes) on %s\n", id, msg.Len(), c.BaseURL())
+	if d.Inline && !res.Inline {
+		fmt.Fprintf(env.Stderr, "veil: the message is %d bytes, too large for an inline link (%d): linking to the relay\n", res.Size, payload.MaxInline)
+	}
+	if _, err := fmt.Fprintln(env.Stdout, res.FeedText); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stderr, "veil: stored %s (%d bytes) on %s\n", res.CID, res.Size, res.Relay)
 	return nil
 }
 
@@ -132,7 +103,7 @@ func runRead(env Env, args []string) error {
 	}
 	ctx, cancel := commandContext(requestTimeout)
 	defer cancel()
-	targets, err := findTargets(ctx, text)
+	targets, err := post.Find(ctx, text)
 	if err != nil {
 		return err
 	}
@@ -151,7 +122,7 @@ func runRead(env Env, args []string) error {
 	failed := 0
 	for _, t := range targets {
 		if err := readPost(ctx, env, &rf, kr, t); err != nil {
-			fmt.Fprintf(env.Stderr, "veil read: %s: %v\n", t.display, err)
+			fmt.Fprintf(env.Stderr, "veil read: %s: %v\n", t.Display, err)
 			failed++
 			if first == nil {
 				first = err
@@ -176,59 +147,22 @@ func (e *manyErrors) Error() string {
 }
 func (e *manyErrors) Unwrap() error { return e.first }
 
-// findTargets finds the posts in text: every Veil link in it, or else the
-// whole text read as a link or CID.
-func findTargets(ctx context.Context, text string) ([]target, error) {
-	ps := payload.Find(text)
-	if len(ps) == 0 {
-		t, err := parseTarget(ctx, strings.TrimSpace(text))
-		if err != nil {
-			return nil, fmt.Errorf("no Veil post found in the input (%w)", err)
-		}
-		return []target{t}, nil
-	}
-	var out []target
-	for _, p := range ps {
-		t, err := payloadTarget(ctx, p)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, nil
-}
-
 // readPost fetches, decrypts and verifies one post and prints it: the text
 // on stdout and what is known about it on stderr, or all of it as JSON.
-func readPost(ctx context.Context, env Env, rf *readFlags, kr openpgp.EntityList, t target) error {
-	f, err := fetch(ctx, env, &rf.relay, t)
+func readPost(ctx context.Context, env Env, rf *readFlags, kr openpgp.EntityList, t post.Target) error {
+	c, err := rf.relay.client(env, t.Relay)
 	if err != nil {
 		return err
 	}
-	return showPost(ctx, env, rf, kr, f)
-}
-
-func showPost(ctx context.Context, env Env, rf *readFlags, kr openpgp.EntityList, f *fetched) error {
-	op, err := f.open(&envelope.OpenOptions{Keyring: kr})
+	o, err := post.Read(ctx, c, t, post.ReadOptions{Keyring: kr, FetchKey: rf.fetchKey})
+	if o != nil && o.SharesErr != nil {
+		fmt.Fprintf(env.Stderr, "veil: no shares for the inline post (%v)\n", o.SharesErr)
+	}
 	if err != nil {
 		return err
 	}
-	rep := readReport{CID: f.id.String(), Relay: f.client.BaseURL()}
-	if op.Signature.Status == envelope.SigUnknownSigner && rf.fetchKey {
-		recs, err := f.client.LookupKeys(ctx, relayclient.Query{Fingerprint: op.Author})
-		if err != nil {
-			return fmt.Errorf("looking up the author's key %s: %w", op.Author, err)
-		}
-		if len(recs) == 1 {
-			withKey := append(append(openpgp.EntityList(nil), kr...), recs[0].Key)
-			if op, err = f.open(&envelope.OpenOptions{Keyring: withKey}); err != nil {
-				return err
-			}
-			rep.KeyFrom = "directory"
-		}
-	}
-	rep.decryptReport = postReport(op)
-	if rf.requireSig && op.Signature.Status != envelope.SigGood {
+	rep := readReport{CID: o.CID.String(), Relay: o.Client.BaseURL(), KeyFrom: o.KeyFrom, decryptReport: postReport(o.Post)}
+	if rf.requireSig && o.Post.Signature.Status != envelope.SigGood {
 		return fmt.Errorf("%w: no good signature by a known key (%s)", envelope.ErrBadSignature, rep.Signature)
 	}
 	if rf.json {
@@ -236,7 +170,7 @@ func showPost(ctx context.Context, env Env, rf *readFlags, kr openpgp.EntityList
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	}
-	body := []byte(op.Text)
+	body := []byte(o.Post.Text)
 	if !bytes.HasSuffix(body, []byte("\n")) {
 		body = append(body, '\n')
 	}
@@ -245,7 +179,7 @@ func showPost(ctx context.Context, env Env, rf *readFlags, kr openpgp.EntityList
 	}
 	summarize(env, rep.decryptReport)
 	from := "veil: post " + rep.CID + " on " + rep.Relay
-	if f.inline != nil {
+	if o.Inline != nil {
 		from = "veil: inline post " + rep.CID
 	}
 	if rep.KeyFrom != "" {
@@ -256,51 +190,42 @@ func showPost(ctx context.Context, env Env, rf *readFlags, kr openpgp.EntityList
 }
 
 // shareOnline makes a share of a post on a relay and publishes it there,
-// signed with the post's share key: only the author can.
-func shareOnline(env Env, sf storeFlags, rf relayFlags, t target, to []string, as string, hidden bool, out string, armored bool) error {
+// signed with the post's share key: only the author can. With out, the
+// share is written there too once it is published.
+func shareOnline(env Env, sf storeFlags, rf relayFlags, t post.Target, to []string, as string, hidden bool, out string, armored bool) error {
 	ctx, cancel := commandContext(requestTimeout)
 	defer cancel()
 	st, kr, rcpts, err := shareParties(env, sf, to)
 	if err != nil {
 		return err
 	}
-	f, err := fetch(ctx, env, &rf, t)
+	c, err := rf.client(env, t.Relay)
 	if err != nil {
 		return err
 	}
-	msg, err := envelope.Join(bytes.NewReader(f.msg), f.shares...)
-	if err != nil {
-		return err
-	}
-	res, err := envelope.Decrypt(msg, io.Discard, &envelope.OpenOptions{Keyring: kr, KeepSessionKey: true})
-	if err != nil {
-		return err
-	}
-	if !res.Encrypted {
-		return errors.New("a public post needs no share: everyone can read it")
-	}
-	var me *persona.Persona
-	if as != "" {
-		me, err = st.Persona(as)
-	} else if sig, ok := res.Verified(); ok {
-		me, err = st.Persona(sig.Fingerprint)
-		if errors.Is(err, persona.ErrNotFound) {
-			return fmt.Errorf("only the author of a post may publish shares for it, and %s is not one of your personas: --out writes the share to a file to send yourself", sig.Fingerprint)
+	author := func(signer string) (*persona.Persona, error) {
+		var me *persona.Persona
+		var err error
+		switch {
+		case as != "":
+			me, err = st.Persona(as)
+		case signer != "":
+			me, err = st.Persona(signer)
+		default:
+			return nil, errors.New("the post bears no good signature of one of your personas: name its author with --as")
 		}
-	} else {
-		return errors.New("the post bears no good signature of one of your personas: name its author with --as")
+		if err != nil {
+			return nil, err
+		}
+		if _, err := unlock(env, me, sf.passphraseFile); err != nil {
+			return nil, err
+		}
+		return me, nil
 	}
-	if err != nil {
-		return err
+	res, err := post.AddRecipients(ctx, c, t, post.ShareOptions{Keyring: kr, To: rcpts, Hidden: hidden, Author: author})
+	if errors.Is(err, post.ErrNotAuthor) {
+		return fmt.Errorf("%w: with the post as a file, share add makes a share for you to send yourself", err)
 	}
-	if _, err := unlock(env, me, sf.passphraseFile); err != nil {
-		return err
-	}
-	share, err := envelope.NewShare(res.SessionKey, rcpts, hidden)
-	if err != nil {
-		return err
-	}
-	key, err := me.ShareKey(relayclient.BlobCID(f.msg).String())
 	if err != nil {
 		return err
 	}
@@ -309,7 +234,7 @@ func shareOnline(env Env, sf storeFlags, rf relayFlags, t target, to []string, a
 		if err != nil {
 			return err
 		}
-		if _, err := w.Write(share.Bytes); err != nil {
+		if _, err := w.Write(res.Share.Bytes); err != nil {
 			finish(false)
 			return err
 		}
@@ -317,20 +242,14 @@ func shareOnline(env Env, sf storeFlags, rf relayFlags, t target, to []string, a
 			return err
 		}
 	}
-	if err := f.client.AddShare(ctx, f.id, share.Bytes, key); err != nil {
-		if out != "" && out != "-" {
-			os.Remove(out)
-		}
-		return fmt.Errorf("publishing the share on %s: %w", f.client.BaseURL(), err)
-	}
 	var ids []string
-	for _, r := range share.Recipients {
+	for _, r := range res.Share.Recipients {
 		if r.Hidden {
 			ids = append(ids, "hidden")
 		} else {
 			ids = append(ids, persona.KeyIDString(r.KeyID))
 		}
 	}
-	fmt.Fprintf(env.Stderr, "veil: shared %s on %s with %s\n", f.id, f.client.BaseURL(), strings.Join(ids, " "))
+	fmt.Fprintf(env.Stderr, "veil: shared %s on %s with %s\n", res.CID, res.Relay, strings.Join(ids, " "))
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/veilsocial/veil/wasmclient/persona"
+	"github.com/veilsocial/veil/wasmclient/post"
 	"github.com/veilsocial/veil/wasmclient/relayclient"
 )
 
@@ -89,11 +90,7 @@ func runWatch(env Env, args []string) error {
 		reader = func(ctx context.Context, id cid.Cid) error {
 			rctx, cancel := context.WithTimeout(ctx, requestTimeout)
 			defer cancel()
-			f, err := fetch(rctx, env, &rf.relay, target{id: id, display: id.String()})
-			if err != nil {
-				return err
-			}
-			return showPost(rctx, env, &rf, kr, f)
+			return readPost(rctx, env, &rf, kr, post.Target{CID: id, Display: id.String()})
 		}
 	}
 	ctx, cancel := commandContext(*dur)

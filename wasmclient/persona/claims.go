@@ -298,3 +298,30 @@ func (p *Persona) resign(edit func([]*packet.Notation) []*packet.Notation) error
 	p.changed()
 	return nil
 }
+
+// ProofPrefix starts the Keyoxide link from a profile to a key:
+// openpgp4fpr:<fingerprint>, in a bio or a pinned post.
+const ProofPrefix = "openpgp4fpr:"
+
+// ProfileProves reports whether profile text (a bio, a pinned post) carries
+// the Keyoxide link to the key with this fingerprint: openpgp4fpr: and the
+// whole fingerprint, in either case, not followed by another hex digit. With
+// the key's own claim of the profile (Claims), it makes the proof two-way.
+func ProfileProves(profile, fingerprint string) bool {
+	fpr := strings.ToLower(strings.ReplaceAll(fingerprint, " ", ""))
+	if (len(fpr) != 40 && len(fpr) != 64) || !isHex(strings.ToUpper(fpr)) {
+		return false
+	}
+	text := strings.ToLower(profile)
+	want := ProofPrefix + fpr
+	for {
+		i := strings.Index(text, want)
+		if i < 0 {
+			return false
+		}
+		text = text[i+len(want):]
+		if text == "" || !strings.ContainsRune("0123456789abcdef", rune(text[0])) {
+			return true
+		}
+	}
+}

@@ -10,8 +10,8 @@
 // Social claims ride on the key itself as Keyoxide notations
 // (proof@ariadne.id=https://twitter.com/<handle>) in the self-signature of the
 // primary user ID, so anyone holding the public key sees them and a profile
-// that links back with openpgp4fpr:<fingerprint> completes the proof. A slot
-// for the wallet binding lives in the same place.
+// that links back with openpgp4fpr:<fingerprint> (ProfileProves) completes
+// the proof. A slot for the wallet binding lives in the same place.
 //
 // A persona also derives one Ed25519 key per post it stores on a relay
 // (ShareKey): the relay takes shares for the post only when that key signs

@@ -304,3 +304,29 @@ func TestReadKeysRejectsGarbage(t *testing.T) {
 		}
 	}
 }
+
+func TestProfileProves(t *testing.T) {
+	fpr := "3F1E0C6B2A9D8E7F6A5B4C3D2E1F0A9B8C7D6E5F"
+	long := strings.Repeat("AB", 32)
+	for _, tc := range []struct {
+		profile, fpr string
+		want         bool
+	}{
+		{"crypto nerd. openpgp4fpr:" + strings.ToLower(fpr), fpr, true},
+		{"OPENPGP4FPR:" + fpr + "\nmore", strings.ToLower(fpr), true},
+		{"key: openpgp4fpr:" + fpr + ".", fpr, true},
+		{"openpgp4fpr:" + fpr + "0 and openpgp4fpr:" + fpr, fpr, true},
+		{"openpgp4fpr:" + fpr + "0", fpr, false},
+		{"openpgp4fpr:" + fpr[:39], fpr[:39], false},
+		{"openpgp4fpr:" + fpr[1:], fpr, false},
+		{fpr, fpr, false},
+		{"openpgp4fpr:" + long, long, true},
+		{"openpgp4fpr:" + long, long[:40], false},
+		{"openpgp4fpr:", "", false},
+		{"openpgp4fpr:" + strings.Repeat("G", 40), strings.Repeat("G", 40), false},
+	} {
+		if got := ProfileProves(tc.profile, tc.fpr); got != tc.want {
+			t.Errorf("ProfileProves(%q, %q) = %v, want %v", tc.profile, tc.fpr, got, tc.want)
+		}
+	}
+}

@@ -184,12 +184,7 @@ func (p *Persona) UserID() string { return UserID(p.entity) }
 func (p *Persona) Email() string { return Email(p.entity) }
 
 // Name is the name part of the primary user ID.
-func (p *Persona) Name() string {
-	if _, id := p.entity.PrimaryIdentity(time.Now(), nil); id != nil {
-		return id.UserId.Name
-	}
-	return ""
-}
+func (p *Persona) Name() string { return Name(p.entity) }
 
 // Locked reports whether any secret key material is still encrypted.
 func (p *Persona) Locked() bool {
@@ -300,6 +295,14 @@ func UserID(e *openpgp.Entity) string {
 	}
 	for name := range e.Identities {
 		return name
+	}
+	return ""
+}
+
+// Name returns the name part of an entity's primary user ID.
+func Name(e *openpgp.Entity) string {
+	if _, id := e.PrimaryIdentity(time.Now(), nil); id != nil {
+		return id.UserId.Name
 	}
 	return ""
 }

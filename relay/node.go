@@ -28,6 +28,7 @@ import (
 	"github.com/veilsocial/veil/relay/hub"
 	"github.com/veilsocial/veil/relay/ratelimit"
 	"github.com/veilsocial/veil/storage"
+	"github.com/veilsocial/veil/web"
 )
 
 // Version is the relay's version, shown in /v1/info.
@@ -171,6 +172,13 @@ func (n *Node) routes() error {
 	e.Any("/ipfs/*", echo.WrapHandler(gw), read)
 
 	n.dir.Register(e)
+
+	// The relay's own pages (web/): the dashboard, key lookup, and the post
+	// viewer that the links of payload.Link (/p/<cid>, /p/#v1.…) open.
+	site := echo.WrapHandler(web.Handler())
+	for _, p := range []string{"/", "/keys", "/p/", "/p/:cid", "/web/*"} {
+		e.Match([]string{http.MethodGet, http.MethodHead}, p, site)
+	}
 	n.echo = e
 	return nil
 }

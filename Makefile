@@ -41,7 +41,15 @@ help: ## Show this help
 setup: ## Install what building and testing need: Debian packages (apt-get, as root) and Go modules
 	bash scripts/setup-debian.sh $(SETUP_FLAGS)
 
-build: ## Build the veil command into bin/veil
+build: wasm ## Build the veil command into bin/veil, its relay pages embedding the client's wasm
+	@# The relay's post viewer (web/) decrypts with the client's wasm: it embeds copies of bin/veil.wasm and
+	@# bin/wasm_exec.js (git-ignored). Without them it builds too, and says that it cannot decrypt.
+	@if [ -f $(WASM) ] && [ -f $(BIN)/wasm_exec.js ]; then \
+		cp $(WASM) $(BIN)/wasm_exec.js web/static/; \
+	else \
+		rm -f web/static/veil.wasm web/static/wasm_exec.js; \
+		echo "make build: no $(WASM) and $(BIN)/wasm_exec.js from 'make wasm': the relay's post viewer will not decrypt"; \
+	fi
 	$(GO) build -o $(VEIL) ./cmd/veil
 
 wasm: ## Check that the client core builds for the browser (GOOS=js GOARCH=wasm)

@@ -263,6 +263,29 @@ function showResult(r) {
   else status("ok", "Decrypted in this page: the plaintext never left it." + (checked ? "" : " The author's signature could not be checked (see below)."));
 }
 
+/**
+ * Reads a payload; when the author's key is unknown to the client, looks it
+ * up in this relay's directory by the fingerprint the post names and reads
+ * again, so the signature is checked against it. (The key's fingerprint is
+ * what the signature binds; nothing here says who owns the key.)
+ */
+async function readChecked(client, payload) {
+  let r = await client.read(payload);
+  const a = r.status === "ok" && r.author;
+  if (a && a.status === "unknown-key" && a.fingerprint) {
+    try {
+      const keys = await client.resolveKeys({ fingerprint: a.fingerprint });
+      if (keys.length > 0) {
+        await client.addContact(keys[0].armored);
+        r = await client.read(payload);
+      }
+    } catch {
+      // not in the directory, or unreachable: the post shows as unchecked
+    }
+  }
+  return r;
+}
+
 async function decrypt() {
   const button = byId("decrypt-button");
   const keyInput = byId("key-input");
@@ -305,7 +328,7 @@ async function decrypt() {
     }
     status("busy", meta && meta.kind === "signed" ? "Checking the signature…" : "Decrypting…");
     const found = await veil.findPayloads(link);
-    showResult(await veil.read(found[0] || link));
+    showResult(await readChecked(veil, found[0] || link));
   } catch (e) {
     status("error", explain(e));
   } finally {

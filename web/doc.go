@@ -1,6 +1,6 @@
-// Package web is the relay's own web front, embedded into the binary with
-// go:embed and served by every relay next to its API (relay/node.go mounts
-// Handler):
+// Package web is the relay's own web front, embedded into the binary (with
+// the embed package) and served by every relay next to its API
+// (relay/node.go mounts Handler):
 //
 //   - / is the node's dashboard: name, version, peer ID and addresses,
 //     peers, storage, connections, health (and stake, once relays stake),

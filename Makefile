@@ -12,8 +12,11 @@ endif
 GO ?= go
 BIN := bin
 VEIL := $(BIN)/veil
-# The wasm client binary, for when wasmclient/js becomes its main package.
+# The browser client: wasmclient/js built to wasm, and the Go toolchain's wasm_exec.js that runs it (never a
+# copy kept in the repository: it must match the compiler).
 WASM := $(BIN)/veil.wasm
+WASM_EXEC := $(BIN)/wasm_exec.js
+WASM_MAIN := ./wasmclient/js
 WASM_PKGS := ./wasmclient/...
 WASM_ENV := GOOS=js GOARCH=wasm
 
@@ -52,8 +55,12 @@ build: wasm ## Build the veil command into bin/veil, its relay pages embedding t
 	fi
 	$(GO) build -o $(VEIL) ./cmd/veil
 
-wasm: ## Check that the client core builds for the browser (GOOS=js GOARCH=wasm)
-	$(WASM_ENV) $(GO) build -o /dev/null $(WASM_PKGS)
+wasm: ## Build the browser client bin/veil.wasm (GOOS=js GOARCH=wasm) and copy the toolchain's wasm_exec.js to bin/
+	@mkdir -p $(BIN)
+	$(WASM_ENV) $(GO) build -trimpath -ldflags='-s -w' -o $(WASM) $(WASM_MAIN)
+	@goroot=$$($(GO) env GOROOT); exec_js=$$goroot/lib/wasm/wasm_exec.js; \
+	[ -f "$$exec_js" ] || exec_js=$$goroot/misc/wasm/wasm_exec.js; \
+	cp "$$exec_js" $(WASM_EXEC) && echo "$(WASM): $$(wc -c < $(WASM)) bytes; $(WASM_EXEC) from $$exec_js"
 
 # Where `make run` listens and keeps its data.
 RUN_LISTEN ?= 127.0.0.1:8080

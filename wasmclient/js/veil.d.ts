@@ -10,6 +10,10 @@
 // Every method returns a Promise. A rejected Promise carries a VeilError.
 // Plaintext and secret keys stay inside the wasm and the storage the caller
 // gives it; nothing here sends them anywhere but to the caller.
+//
+// wasmclient/js/bridge_js.go implements this file and wasmclient/session does
+// the work (its Go types carry the JSON names below); integration/bridge_test.go
+// runs it all in Node.js against a real relay. Change the three together.
 
 export {};
 
@@ -35,7 +39,9 @@ export interface VeilOptions {
 
 export interface VeilError extends Error {
   /** Stable code: "locked", "not-for-you", "key-unavailable", "relay-unreachable",
-   *  "bad-signature", "corrupt", "unsupported", "not-found", "bad-input", "wrong-passphrase", "internal". */
+   *  "bad-signature", "corrupt", "unsupported", "not-found", "bad-input", "wrong-passphrase", "internal".
+   *  "internal" is anything else, such as a relay refusing a request (rate limit, quota); the message says
+   *  what. Its name is "VeilError". */
   code: string;
 }
 
@@ -84,6 +90,8 @@ export interface ComposeRequest {
   handle?: string;
   /** Hide the recipients' key IDs. */
   hidden?: boolean;
+  /** Carry the whole message in the link when it fits (2 KiB); it is stored on the relay all the same. */
+  inline?: boolean;
 }
 
 export interface ComposeResult {
@@ -104,8 +112,10 @@ export interface Signer {
 }
 
 export interface ReadResult {
-  /** "ok", or why the post cannot be shown. Never throws for these; throws only for bad input. */
-  status: "ok" | "not-for-you" | "key-unavailable" | "relay-unreachable" | "bad-signature" | "corrupt" | "unsupported";
+  /** "ok", or why the post cannot be shown. Never throws for these; throws only for bad input.
+   *  "key-unavailable": the persona that can open it is locked (unlock it and read again);
+   *  "not-found": the relay does not have the post. */
+  status: "ok" | "not-for-you" | "key-unavailable" | "relay-unreachable" | "bad-signature" | "corrupt" | "unsupported" | "not-found";
   cid?: string;
   /** Plaintext: render it as text, never as HTML. */
   text?: string;
@@ -121,39 +131,45 @@ export interface ReadResult {
 
 export interface Veil {
   /** Personas */
+  /** With a passphrase the persona is stored protected, and unlocked in this session. */
   createPersona(req: { name: string; email?: string; passphrase?: string; profile?: "v4" | "v6"; handles?: Handle[] }): Promise<PersonaInfo>;
   listPersonas(): Promise<PersonaInfo[]>;
   /** Import an existing armored secret key (e.g. into the relay's post viewer); with a passphrase it is
-   *  unlocked at once. */
+   *  unlocked at once, without one a protected key is stored locked. One key at a time; a public key is
+   *  "bad-input". */
   importPersona(armoredSecret: string, passphrase?: string): Promise<PersonaInfo>;
   unlock(fingerprint: string, passphrase: string): Promise<void>;
   lock(fingerprint: string): Promise<void>;
-  /** Armored public key. */
+  /** Armored public key of a persona (or of a contact). */
   exportPublicKey(fingerprint: string): Promise<string>;
   /** One passphrase-encrypted OpenPGP backup of every persona and contact. */
   backup(passphrase: string): Promise<Uint8Array>;
   restore(data: Uint8Array, passphrase: string): Promise<{ personas: number; contacts: number }>;
   /** Publish a persona's public key to the relay's directory. */
   publishKey(fingerprint: string): Promise<void>;
-  /** The wallet address a persona's key binds (its wallet notation), if any. */
+  /** The wallet address a persona's (or contact's) key binds (its wallet notation), if any. */
   walletBinding(fingerprint: string): Promise<{ address?: string }>;
 
   /** Contacts and key discovery */
   addContact(armored: string, handle?: Handle): Promise<ContactInfo>;
   listContacts(): Promise<ContactInfo[]>;
   removeContact(fingerprint: string): Promise<void>;
-  /** Look keys up on the relay by exactly one of handle, email or fingerprint. */
+  /** Look keys up on the relay by exactly one of handle, email or fingerprint; none found is []. What a
+   *  directory returns is the keys' own say-so: check a handle with checkProof. */
   resolveKeys(query: { handle?: Handle; email?: string; fingerprint?: string }): Promise<KeyInfo[]>;
   /** Whether profile text (a bio) carries an openpgp4fpr: proof of this fingerprint; when the key is a
-   *  contact with that handle, it is marked verified. */
+   *  contact known by that handle (its own claim or addContact's), it is marked verified ("proof"). */
   checkProof(profileText: string, fingerprint: string, handle?: Handle): Promise<boolean>;
 
   /** Posts */
   compose(req: ComposeRequest): Promise<ComposeResult>;
-  /** Veil payloads (links or inline forms) found in text, in order. */
+  /** Veil payloads (links or inline forms) found in text, in order. A site's short link that follows a
+   *  Veil marker is one too (read resolves it); a link the site cut short with an ellipsis is left out:
+   *  read the anchor's href instead. */
   findPayloads(text: string): Promise<string[]>;
   /** Fetch (or decode, for inline forms), decrypt and verify a payload from findPayloads. */
   read(payload: string): Promise<ReadResult>;
-  /** Let more contacts read a post the persona wrote: publishes a share on the relay. */
+  /** Let more contacts read a post the persona wrote: publishes a share on the relay. cid may also be the
+   *  post's link. "bad-input" when the persona is not the post's author or the post is public. */
   addRecipients(cid: string, author: string, to: string[]): Promise<{ index: number }>;
 }

@@ -1,0 +1,502 @@
+//go:build js && wasm
+
+// Command js is Veil's client core for the browser: built with GOOS=js
+// GOARCH=wasm into veil.wasm (make wasm), it runs in the extension's service
+// worker or offscreen document, or in the relay's post viewer, under the
+// toolchain's wasm_exec.js.
+//
+// This file is the only syscall/js code of the client. main sets one
+// constructor, globalThis.newVeil(options), and keeps running. newVeil
+// returns a Promise of an object whose methods return Promises; veil.d.ts
+// beside this file is their contract, and wasmclient/session does the work
+// behind each one. A rejected Promise carries an Error with a stable code
+// (session.Code). The options' storage object is adapted to
+// persona.Storage.
+//
+// Go's js/wasm runtime runs every goroutine on the page's one thread. A
+// goroutine may wait for a JavaScript Promise (await below), because the
+// runtime returns to the event loop while all goroutines wait; a callback
+// that JavaScript calls (js.FuncOf) must not, because the event loop waits
+// for it. So each method only starts a goroutine and returns its Promise,
+// and the goroutine does the work, awaits the storage's Promises and
+// settles the method's. net/http goes through fetch.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+	"syscall/js"
+	"time"
+
+	"github.com/veilsocial/veil/wasmclient/persona"
+	"github.com/veilsocial/veil/wasmclient/session"
+)
+
+// callTimeout bounds each method call, relay requests included.
+const callTimeout = 2 * time.Minute
+
+func main() {
+	js.Global().Set("newVeil", js.FuncOf(newVeil))
+	select {}
+}
+
+// newVeil is globalThis.newVeil(options): a Promise of a Veil object.
+func newVeil(_ js.Value, args []js.Value) any {
+	return promise(func() (any, error) {
+		opts := arg(args, 0)
+		if opts.Type() != js.TypeObject {
+			return nil, badInput("newVeil takes {storage, relay}")
+		}
+		st := opts.Get("storage")
+		if st.Type() != js.TypeObject {
+			return nil, badInput("options.storage is not a VeilStorage")
+		}
+		for _, m := range []string{"get", "set", "remove", "list"} {
+			if st.Get(m).Type() != js.TypeFunction {
+				return nil, badInput("options.storage has no " + m + " method")
+			}
+		}
+		relay := opts.Get("relay")
+		if relay.Type() != js.TypeString {
+			return nil, badInput("options.relay is not a URL")
+		}
+		s, err := session.New(session.Config{Storage: jsStorage{st}, Relay: relay.String()})
+		if err != nil {
+			return nil, err
+		}
+		return veilObject(s), nil
+	})
+}
+
+// method is one of the Veil object's methods: it reads its arguments and
+// calls the session.
+type method func(ctx context.Context, s *session.Session, args []js.Value) (any, error)
+
+// methods are the Veil object's methods, by their JavaScript names.
+var methods = map[string]method{
+	"createPersona": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
+		var req session.CreatePersonaRequest
+		if err := object(a, 0, "request", &req); err != nil {
+			return nil, err
+		}
+		return s.CreatePersona(ctx, req)
+	},
+	"listPersonas": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
+		return s.ListPersonas(ctx)
+	},
+	"importPersona": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
+		armored, err := str(a, 0, "armoredSecret")
+		if err != nil {
+			return nil, err
+		}
+		pass, err := optStr(a, 1, "passphrase")
+		if err != nil {
+			return nil, err
+		}
+		return s.ImportPersona(ctx, armored, pass)
+	},
+	"unlock": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
+		fpr, err := str(a, 0, "fingerprint")
+		if err != nil {
+			return nil, err
+		}
+		pass, err := str(a, 1, "passphrase")
+		if err != nil {
+			return nil, err
+		}
+		return nil, s.Unlock(ctx, fpr, pass)
+	},
+	"lock": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
+		fpr, err := str(a, 0, "fingerprint")
+		if err != nil {
+			return nil, err
+		}
+		return nil, s.Lock(ctx, fpr)
+	},
+	"exportPublicKey": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
+		fpr, err := str(a, 0, "fingerprint")
+		if err != nil {
+			return nil, err
+		}
+		return s.ExportPublicKey(ctx, fpr)
+	},
+	"backup": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
+		pass, err := str(a, 0, "passphrase")
+		if err != nil {
+			return nil, err
+		}
+		return s.Backup(ctx, pass)
+	},
+	"restore": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
+		data, err := byteArray(a, 0, "data")
+		if err != nil {
+			return nil, err
+		}
+		pass, err := str(a, 1, "passphrase")
+		if err != nil {
+			return nil, err
+		}
+		return s.Restore(ctx, data, pass)
+	},
+	"publishKey": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
+		fpr, err := str(a, 0, "fingerprint")
+		if err != nil {
+			return nil, err
+		}
+		return nil, s.PublishKey(ctx, fpr)
+	},
+	"walletBinding": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
+		fpr, err := str(a, 0, "fingerprint")
+		if err != nil {
+			return nil, err
+		}
+		return s.WalletBinding(ctx, fpr)
+	},
+	"addContact": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
+		armored, err := str(a, 0, "armored")
+		if err != nil {
+			return nil, err
+		}
+		h, err := handle(a, 1)
+		if err != nil {
+			return nil, err
+		}
+		return s.AddContact(ctx, armored, h)
+	},
+	"listContacts": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
+		return s.ListContacts(ctx)
+	},
+	"removeContact": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
+		fpr, err := str(a, 0, "fingerprint")
+		if err != nil {
+			return nil, err
+		}
+		return nil, s.RemoveContact(ctx, fpr)
+	},
+	"resolveKeys": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
+		var q session.KeyQuery
+		if err := object(a, 0, "query", &q); err != nil {
+			return nil, err
+		}
+		return s.ResolveKeys(ctx, q)
+	},
+	"checkProof": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
+		text, err := str(a, 0, "profileText")
+		if err != nil {
+			return nil, err
+		}
+		fpr, err := str(a, 1, "fingerprint")
+		if err != nil {
+			return nil, err
+		}
+		h, err := handle(a, 2)
+		if err != nil {
+			return nil, err
+		}
+		return s.CheckProof(ctx, text, fpr, h)
+	},
+	"compose": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
+		var req session.ComposeRequest
+		if err := object(a, 0, "request", &req); err != nil {
+			return nil, err
+		}
+		return s.Compose(ctx, req)
+	},
+	"findPayloads": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
+		text, err := str(a, 0, "text")
+		if err != nil {
+			return nil, err
+		}
+		return s.FindPayloads(text), nil
+	},
+	"read": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
+		p, err := str(a, 0, "payload")
+		if err != nil {
+			return nil, err
+		}
+		return s.Read(ctx, p)
+	},
+	"addRecipients": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
+		cid, err := str(a, 0, "cid")
+		if err != nil {
+			return nil, err
+		}
+		author, err := str(a, 1, "author")
+		if err != nil {
+			return nil, err
+		}
+		var to []string
+		if err := object(a, 2, "to", &to); err != nil {
+			return nil, err
+		}
+		return s.AddRecipients(ctx, cid, author, to)
+	},
+}
+
+// veilObject is the Veil object of a session.
+func veilObject(s *session.Session) js.Value {
+	obj := js.Global().Get("Object").New()
+	for name, m := range methods {
+		obj.Set(name, js.FuncOf(func(_ js.Value, args []js.Value) any {
+			args = append([]js.Value(nil), args...)
+			return promise(func() (any, error) {
+				ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+				defer cancel()
+				return m(ctx, s, args)
+			})
+		}))
+	}
+	return obj
+}
+
+// promise runs fn on a goroutine of its own and returns a Promise that
+// settles with its result: resolved with the value (see toJS), or rejected
+// with an Error whose code is session.Code of the error. A panic rejects it
+// with code "internal" and leaves the client running.
+func promise(fn func() (any, error)) js.Value {
+	executor := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		resolve, reject := args[0], args[1]
+		go func() {
+			v, err := recovered(fn)
+			if err != nil {
+				reject.Invoke(jsError(err))
+				return
+			}
+			resolve.Invoke(toJS(v))
+		}()
+		return nil
+	})
+	defer executor.Release() // the Promise constructor calls it at once
+	return js.Global().Get("Promise").New(executor)
+}
+
+func recovered(fn func() (any, error)) (v any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("veil: internal error: %v", r)
+		}
+	}()
+	return fn()
+}
+
+// jsError is the Error a Promise is rejected with: the error's message and
+// its stable code.
+func jsError(err error) js.Value {
+	e := js.Global().Get("Error").New(err.Error())
+	e.Set("name", "VeilError")
+	e.Set("code", session.Code(err))
+	return e
+}
+
+// toJS turns a method's result into a JavaScript value: nothing is
+// undefined, bytes a Uint8Array, JavaScript values, strings and booleans
+// themselves, and anything else the object its JSON describes.
+func toJS(v any) js.Value {
+	switch v := v.(type) {
+	case nil:
+		return js.Undefined()
+	case js.Value:
+		return v
+	case []byte:
+		a := js.Global().Get("Uint8Array").New(len(v))
+		js.CopyBytesToJS(a, v)
+		return a
+	case string, bool:
+		return js.ValueOf(v)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // the session's types always marshal
+	}
+	return js.Global().Get("JSON").Call("parse", string(b))
+}
+
+// badInput marks arguments that do not fit the contract.
+func badInput(msg string) error { return fmt.Errorf("%w: %s", session.ErrBadInput, msg) }
+
+// arg is args[i], undefined when the caller left it out.
+func arg(args []js.Value, i int) js.Value {
+	if i < len(args) {
+		return args[i]
+	}
+	return js.Undefined()
+}
+
+func str(args []js.Value, i int, name string) (string, error) {
+	v := arg(args, i)
+	if v.Type() != js.TypeString {
+		return "", badInput(name + " is not a string")
+	}
+	return v.String(), nil
+}
+
+func optStr(args []js.Value, i int, name string) (string, error) {
+	if v := arg(args, i); v.IsUndefined() || v.IsNull() {
+		return "", nil
+	}
+	return str(args, i, name)
+}
+
+// object reads a JSON-shaped argument (an object or an array) into out.
+func object(args []js.Value, i int, name string, out any) error {
+	v := arg(args, i)
+	if v.Type() != js.TypeObject || v.IsNull() {
+		return badInput(name + " is not an object")
+	}
+	s := js.Global().Get("JSON").Call("stringify", v).String()
+	if err := json.Unmarshal([]byte(s), out); err != nil {
+		return badInput(fmt.Sprintf("%s: %v", name, err))
+	}
+	return nil
+}
+
+// handle reads an optional Handle argument.
+func handle(args []js.Value, i int) (*persona.Claim, error) {
+	if v := arg(args, i); v.IsUndefined() || v.IsNull() {
+		return nil, nil
+	}
+	var h persona.Claim
+	if err := object(args, i, "handle", &h); err != nil {
+		return nil, err
+	}
+	return &h, nil
+}
+
+func byteArray(args []js.Value, i int, name string) ([]byte, error) {
+	v := arg(args, i)
+	if !v.InstanceOf(js.Global().Get("Uint8Array")) {
+		return nil, badInput(name + " is not a Uint8Array")
+	}
+	b := make([]byte, v.Length())
+	js.CopyBytesToGo(b, v)
+	return b, nil
+}
+
+// jsStorage is a VeilStorage (get/set/remove/list returning Promises) as a
+// persona.Storage. Its methods wait for the Promises, so they must run on
+// a goroutine of their own, never in a callback (see the package comment).
+type jsStorage struct{ v js.Value }
+
+func (s jsStorage) call(method string, args ...any) (js.Value, error) {
+	v, err := recoveredCall(func() js.Value { return s.v.Call(method, args...) })
+	if err != nil {
+		return js.Undefined(), fmt.Errorf("storage.%s: %w", method, err)
+	}
+	v, err = await(v)
+	if err != nil {
+		return js.Undefined(), fmt.Errorf("storage.%s: %w", method, err)
+	}
+	return v, nil
+}
+
+// recoveredCall calls into JavaScript and turns an exception into an error.
+func recoveredCall(call func() js.Value) (v js.Value, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if je, ok := r.(js.Error); ok {
+				err = je
+				return
+			}
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	return call(), nil
+}
+
+// Read returns a blob; a missing one (null) is fs.ErrNotExist.
+func (s jsStorage) Read(name string) ([]byte, error) {
+	v, err := s.call("get", name)
+	if err != nil {
+		return nil, err
+	}
+	if v.IsNull() || v.IsUndefined() {
+		return nil, fmt.Errorf("%s: %w", name, fs.ErrNotExist)
+	}
+	if v.InstanceOf(js.Global().Get("ArrayBuffer")) {
+		v = js.Global().Get("Uint8Array").New(v)
+	}
+	if !v.InstanceOf(js.Global().Get("Uint8Array")) {
+		return nil, fmt.Errorf("storage.get(%q) did not give a Uint8Array", name)
+	}
+	b := make([]byte, v.Length())
+	js.CopyBytesToGo(b, v)
+	return b, nil
+}
+
+// Write stores a blob.
+func (s jsStorage) Write(name string, data []byte) error {
+	a := js.Global().Get("Uint8Array").New(len(data))
+	js.CopyBytesToJS(a, data)
+	_, err := s.call("set", name, a)
+	return err
+}
+
+// Remove deletes a blob.
+func (s jsStorage) Remove(name string) error {
+	_, err := s.call("remove", name)
+	return err
+}
+
+// List returns the blobs directly under dir, sorted: storage.list(dir + "/")
+// without the names further down.
+func (s jsStorage) List(dir string) ([]string, error) {
+	prefix := strings.TrimSuffix(dir, "/") + "/"
+	v, err := s.call("list", prefix)
+	if err != nil {
+		return nil, err
+	}
+	if !js.Global().Get("Array").Call("isArray", v).Bool() {
+		return nil, fmt.Errorf("storage.list(%q) did not give an array", prefix)
+	}
+	var names []string
+	for i := range v.Length() {
+		n := v.Index(i)
+		if n.Type() != js.TypeString {
+			return nil, fmt.Errorf("storage.list(%q) gave a name that is not a string", prefix)
+		}
+		if rest, ok := strings.CutPrefix(n.String(), prefix); ok && rest != "" && !strings.Contains(rest, "/") {
+			names = append(names, n.String())
+		}
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// await waits for a Promise (or any thenable) to settle and returns its
+// value, or its rejection as an error. Anything else is its own value.
+func await(p js.Value) (js.Value, error) {
+	if p.Type() != js.TypeObject || p.Get("then").Type() != js.TypeFunction {
+		return p, nil
+	}
+	type settled struct {
+		v   js.Value
+		err error
+	}
+	ch := make(chan settled, 1)
+	onResolve := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		ch <- settled{v: arg(args, 0)}
+		return nil
+	})
+	onReject := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		ch <- settled{err: rejection(arg(args, 0))}
+		return nil
+	})
+	defer onResolve.Release()
+	defer onReject.Release()
+	p.Call("then", onResolve, onReject)
+	r := <-ch
+	return r.v, r.err
+}
+
+// rejection is the error of a rejected Promise.
+func rejection(reason js.Value) error {
+	if reason.Type() == js.TypeObject && reason.Get("message").Type() == js.TypeString {
+		return errors.New(reason.Get("message").String())
+	}
+	return fmt.Errorf("rejected: %s", js.Global().Call("String", reason).String())
+}

@@ -14,8 +14,9 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# What the tests use: gpg and sqop are the interop peers, brotli compresses fixtures.
-CORE_PACKAGES=(gnupg sqop brotli)
+# What the tests use: gpg and sqop are the interop peers, brotli compresses fixtures, Node.js runs the
+# browser client (veil.wasm) in integration/.
+CORE_PACKAGES=(gnupg sqop brotli nodejs)
 # The relay's scale-out tests run a real redis-server.
 REDIS_PACKAGES=(redis-server)
 # The extension's tests run real headless Chromium.

@@ -1,0 +1,10 @@
+// Package integration holds Veil's end-to-end tests: the parts run together
+// as they do in use, with nothing mocked. It has no code of its own.
+//
+// TestBridge builds the browser client (wasmclient/js) to wasm, starts a real
+// relay in the test process, and runs testdata/bridge.mjs in Node.js, which
+// loads veil.wasm with the Go toolchain's wasm_exec.js and drives the
+// newVeil API of veil.d.ts as a browser would: personas in separate
+// storages, keys through the relay's directory, posts, shares, proofs,
+// backups and the errors a caller must tell apart.
+package integration

@@ -1,0 +1,463 @@
+// Veil's service worker: it runs the client core (veil.wasm, Go compiled for
+// GOOS=js) and answers the requests of the content scripts, the popup, the
+// composer and the post frames.
+//
+// Why the service worker and not an offscreen document: Chromium runs Go's
+// wasm in an MV3 service worker (the extension pages' CSP allows
+// 'wasm-unsafe-eval', and importScripts, fetch, crypto.getRandomValues and
+// timers are all there), and only the worker has chrome.storage, which holds
+// the personas. An offscreen document would have to ask the worker for every
+// storage read. The worker may be stopped when idle; it then starts the wasm
+// again on the next request (0.4 s for the 15 MB veil.wasm in headless
+// Chromium, fetch to newVeil), and personas unlocked in this
+// browser session are unlocked again from chrome.storage.session (memory
+// only, readable by the extension's own pages and worker, never by content
+// scripts).
+//
+// Who may ask what: content scripts live in the sites' pages, so they get
+// only what is public anyway (payloads found in text, profile proofs, the
+// composer's feed text). Plaintext, keys, backups and settings go only to the
+// extension's own pages (chrome-extension: URLs), which the page cannot read.
+"use strict";
+
+importScripts("wasm_exec.js");
+
+const DEFAULT_RELAY = "http://127.0.0.1:8080";
+// VeilStorage names live under this prefix in chrome.storage.local.
+const STORE_PREFIX = "veil/";
+const SETTINGS_KEY = "settings";
+// Passphrases of personas unlocked in this session, in chrome.storage.session.
+const UNLOCK_PREFIX = "unlock/";
+// How long a read may take before the post frame says the relay is unreachable.
+const READ_TIMEOUT_MS = 20000;
+
+// ---- VeilStorage over chrome.storage.local ----
+
+function toBase64(bytes) {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    s += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(s);
+}
+
+function fromBase64(s) {
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+const storage = {
+  async get(name) {
+    const key = STORE_PREFIX + name;
+    const got = await chrome.storage.local.get(key);
+    return typeof got[key] === "string" ? fromBase64(got[key]) : null;
+  },
+  async set(name, data) {
+    await chrome.storage.local.set({ [STORE_PREFIX + name]: toBase64(new Uint8Array(data)) });
+  },
+  async remove(name) {
+    await chrome.storage.local.remove(STORE_PREFIX + name);
+  },
+  async list(prefix) {
+    const keys = chrome.storage.local.getKeys
+      ? await chrome.storage.local.getKeys()
+      : Object.keys(await chrome.storage.local.get(null));
+    const want = STORE_PREFIX + prefix;
+    return keys.filter((k) => k.startsWith(want)).map((k) => k.slice(STORE_PREFIX.length));
+  },
+};
+
+// ---- Settings ----
+
+async function settings() {
+  const got = await chrome.storage.local.get(SETTINGS_KEY);
+  return Object.assign({ relay: DEFAULT_RELAY }, got[SETTINGS_KEY] || {});
+}
+
+function normalizeRelay(url) {
+  let u;
+  try {
+    u = new URL(String(url).trim());
+  } catch {
+    throw veilError("bad-input", "the relay must be a URL such as https://relay.example");
+  }
+  if (u.protocol !== "https:" && u.protocol !== "http:") {
+    throw veilError("bad-input", "the relay must be an http or https URL");
+  }
+  return u.origin + u.pathname.replace(/\/+$/, "");
+}
+
+// ---- The client core ----
+
+// state is what the worker tells about itself (status requests, tests).
+const state = { wasm: "stopped", relay: "", error: "" };
+self.veilState = state;
+
+let wasmStarted = null; // Promise: veil.wasm instantiated and running
+let veilPromise = null; // Promise<Veil> for the current relay
+
+function startWasm() {
+  if (!wasmStarted) {
+    wasmStarted = (async () => {
+      state.wasm = "starting";
+      const go = new Go();
+      const url = chrome.runtime.getURL("veil.wasm");
+      const { instance } = await WebAssembly.instantiateStreaming(fetch(url), go.importObject);
+      go.run(instance).finally(() => {
+        // The Go program ended (it should not): start it again next time.
+        state.wasm = "exited";
+        wasmStarted = null;
+        veilPromise = null;
+      });
+      if (typeof globalThis.newVeil !== "function") {
+        throw new Error("veil.wasm did not define newVeil");
+      }
+      state.wasm = "running";
+    })().catch((e) => {
+      wasmStarted = null;
+      state.wasm = "failed";
+      state.error = String((e && e.message) || e);
+      throw e;
+    });
+  }
+  return wasmStarted;
+}
+
+function veil() {
+  if (!veilPromise) {
+    veilPromise = (async () => {
+      await startWasm();
+      const { relay } = await settings();
+      const v = await globalThis.newVeil({ storage, relay });
+      state.relay = relay;
+      await unlockAgain(v);
+      return v;
+    })().catch((e) => {
+      veilPromise = null;
+      state.error = String((e && e.message) || e);
+      throw e;
+    });
+  }
+  return veilPromise;
+}
+
+// unlockAgain unlocks the personas unlocked earlier in this browser session,
+// after the worker was stopped and started again.
+async function unlockAgain(v) {
+  const all = await chrome.storage.session.get(null);
+  for (const [key, passphrase] of Object.entries(all)) {
+    if (!key.startsWith(UNLOCK_PREFIX)) continue;
+    try {
+      await v.unlock(key.slice(UNLOCK_PREFIX.length), passphrase);
+    } catch {
+      await chrome.storage.session.remove(key);
+    }
+  }
+}
+
+chrome.storage.session.setAccessLevel?.({ accessLevel: "TRUSTED_CONTEXTS" });
+
+// ---- Requests ----
+
+function veilError(code, message) {
+  const e = new Error(message);
+  e.code = code;
+  return e;
+}
+
+function withTimeout(promise, ms, onTimeout) {
+  let timer;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise((resolve, reject) => {
+      timer = setTimeout(() => {
+        try {
+          resolve(onTimeout());
+        } catch (e) {
+          reject(e);
+        }
+      }, ms);
+    }),
+  ]);
+}
+
+// handleOf returns the site handle a request names, or undefined.
+function handleOf(args) {
+  if (args && typeof args.site === "string" && typeof args.handle === "string" && args.handle) {
+    return { site: args.site, handle: args.handle.replace(/^@/, "") };
+  }
+  return undefined;
+}
+
+function sameHandle(a, b) {
+  return a.site === b.site && a.handle.toLowerCase() === b.handle.toLowerCase();
+}
+
+// names maps fingerprints to who they are, for showing an audience.
+async function names(v) {
+  const [personas, contacts] = await Promise.all([v.listPersonas(), v.listContacts()]);
+  const all = [];
+  for (const p of personas) all.push({ fingerprint: p.fingerprint, name: p.name, you: true });
+  for (const c of contacts) all.push({ fingerprint: c.fingerprint, name: c.name, verified: c.verified });
+  return all;
+}
+
+function describeAudience(ids, people) {
+  return (ids || []).map((id) => {
+    const up = String(id).toUpperCase();
+    const who = people.find((p) => p.fingerprint === up || (up.length >= 16 && p.fingerprint.endsWith(up)));
+    return who ? { id: up, name: who.name, you: !!who.you } : { id: up };
+  });
+}
+
+// sendToTab tells the content script of the tab a frame lives in.
+function sendToTab(sender, message) {
+  if (!sender.tab || sender.tab.id === undefined) return Promise.resolve();
+  return chrome.tabs.sendMessage(sender.tab.id, message, { frameId: 0 });
+}
+
+// Handlers that content scripts may call: nothing here returns plaintext,
+// secret keys or settings.
+const pageHandlers = {
+  async status() {
+    await veil();
+    return { ready: true };
+  },
+
+  async findPayloads({ text }) {
+    if (typeof text !== "string") throw veilError("bad-input", "text must be a string");
+    return (await veil()).findPayloads(text);
+  },
+
+  // checkProfile reads a profile's bio for openpgp4fpr: proofs. A key that
+  // claims the profile's handle (its proof@ariadne.id notation) and that the
+  // bio names is verified both ways: it becomes (or stays) a contact with
+  // that handle, marked verified.
+  async checkProfile(args) {
+    const handle = handleOf(args);
+    const bio = String(args.bio || "");
+    if (!handle) throw veilError("bad-input", "a profile needs a site and a handle");
+    const v = await veil();
+    const fprs = [...new Set([...bio.matchAll(/openpgp4fpr:\s*([0-9a-fA-F]{40}|[0-9a-fA-F]{64})/g)].map((m) => m[1].toUpperCase()))];
+    const out = [];
+    for (const fingerprint of fprs) {
+      out.push(await checkOneProof(v, bio, fingerprint, handle));
+    }
+    return { handle, proofs: out };
+  },
+};
+
+async function checkOneProof(v, bio, fingerprint, handle) {
+  let contact = (await v.listContacts()).find((c) => c.fingerprint === fingerprint);
+  if (!contact) {
+    let keys;
+    try {
+      keys = await withTimeout(v.resolveKeys({ fingerprint }), READ_TIMEOUT_MS, () => {
+        throw veilError("relay-unreachable", "the relay did not answer");
+      });
+    } catch (e) {
+      return { fingerprint, status: e.code === "relay-unreachable" ? "relay-unreachable" : "key-unavailable", message: e.message };
+    }
+    const key = (keys || []).find((k) => k.fingerprint === fingerprint);
+    if (!key) return { fingerprint, status: "key-unavailable", message: "no relay knows this key" };
+    if (!(key.handles || []).some((h) => sameHandle(h, handle))) {
+      return { fingerprint, name: key.name, status: "mismatch", message: "the key does not claim this account" };
+    }
+    contact = await v.addContact(key.armored, handle);
+  }
+  const ok = await v.checkProof(bio, fingerprint, handle);
+  return { fingerprint, name: contact.name, status: ok ? "verified" : "unverified" };
+}
+
+// Handlers for the extension's own pages only.
+const extensionHandlers = {
+  async status() {
+    const s = await settings();
+    let personas = [];
+    try {
+      personas = await (await veil()).listPersonas();
+    } catch (e) {
+      return { ready: false, wasm: state.wasm, relay: s.relay, error: String(e.message || e) };
+    }
+    return { ready: true, wasm: state.wasm, relay: s.relay, personas: personas.length };
+  },
+
+  async getSettings() {
+    return settings();
+  },
+
+  async setSettings({ relay }) {
+    const s = await settings();
+    if (relay !== undefined) s.relay = normalizeRelay(relay);
+    await chrome.storage.local.set({ [SETTINGS_KEY]: s });
+    veilPromise = null; // the next request uses the new relay
+    await veil();
+    return s;
+  },
+
+  // Posts
+
+  async read({ payload }) {
+    if (typeof payload !== "string" || !payload) throw veilError("bad-input", "no payload");
+    const v = await veil();
+    let result;
+    try {
+      result = await withTimeout(v.read(payload), READ_TIMEOUT_MS, () => ({
+        status: "relay-unreachable",
+        message: "The relay did not answer within " + READ_TIMEOUT_MS / 1000 + " seconds.",
+      }));
+    } catch (e) {
+      if (e && e.code === "locked") {
+        return { status: "locked", message: "Unlock your persona in Veil's toolbar popup to read this post." };
+      }
+      throw e;
+    }
+    const people = await names(v);
+    result.audienceNames = describeAudience(result.audience, people);
+    if (result.author) {
+      const me = people.find((p) => p.you && p.fingerprint === result.author.fingerprint);
+      result.mine = !!me;
+    }
+    return result;
+  },
+
+  async compose(args, sender) {
+    const v = await veil();
+    const req = {
+      author: args.author,
+      text: String(args.text || ""),
+      audience: args.audience,
+      to: args.to || [],
+      hidden: !!args.hidden,
+      inline: !!args.inline,
+    };
+    const h = handleOf(args);
+    if (h) Object.assign(req, h);
+    const result = await v.compose(req);
+    if (args.insert) {
+      await sendToTab(sender, { veilInsert: result.feedText });
+    }
+    return result;
+  },
+
+  async closeComposer(_args, sender) {
+    await sendToTab(sender, { veilClose: true });
+    return true;
+  },
+
+  async addRecipients({ cid, author, to }) {
+    return (await veil()).addRecipients(cid, author, to || []);
+  },
+
+  // Personas
+
+  async personas() {
+    return (await veil()).listPersonas();
+  },
+
+  async createPersona(args) {
+    const req = { name: String(args.name || "").trim() };
+    if (!req.name) throw veilError("bad-input", "a persona needs a name");
+    if (args.email) req.email = String(args.email).trim();
+    if (args.passphrase) req.passphrase = String(args.passphrase);
+    if (args.profile) req.profile = args.profile;
+    req.handles = (args.handles || [])
+      .filter((h) => h && h.site && h.handle)
+      .map((h) => ({ site: h.site, handle: String(h.handle).replace(/^@/, "") }));
+    const v = await veil();
+    const p = await v.createPersona(req);
+    // A persona made with a passphrase is unlocked for this session.
+    if (req.passphrase) await chrome.storage.session.set({ [UNLOCK_PREFIX + p.fingerprint]: req.passphrase });
+    if (args.publish) await v.publishKey(p.fingerprint);
+    return p;
+  },
+
+  async unlock({ fingerprint, passphrase }) {
+    await (await veil()).unlock(fingerprint, passphrase);
+    await chrome.storage.session.set({ [UNLOCK_PREFIX + fingerprint]: passphrase });
+    return true;
+  },
+
+  async lock({ fingerprint }) {
+    await chrome.storage.session.remove(UNLOCK_PREFIX + fingerprint);
+    await (await veil()).lock(fingerprint);
+    return true;
+  },
+
+  async exportPublicKey({ fingerprint }) {
+    return (await veil()).exportPublicKey(fingerprint);
+  },
+
+  async publishKey({ fingerprint }) {
+    await (await veil()).publishKey(fingerprint);
+    return true;
+  },
+
+  async backup({ passphrase }) {
+    if (!passphrase) throw veilError("bad-input", "a backup needs a passphrase");
+    return toBase64(await (await veil()).backup(passphrase));
+  },
+
+  async restore({ data, passphrase }) {
+    return (await veil()).restore(fromBase64(data), passphrase);
+  },
+
+  // Contacts
+
+  async contacts() {
+    return (await veil()).listContacts();
+  },
+
+  async addContact({ armored, site, handle }) {
+    return (await veil()).addContact(String(armored || ""), handleOf({ site, handle }));
+  },
+
+  async removeContact({ fingerprint }) {
+    await (await veil()).removeContact(fingerprint);
+    return true;
+  },
+
+  async resolveKeys({ query }) {
+    const q = {};
+    if (query && query.handle) q.handle = handleOf(query.handle);
+    else if (query && query.email) q.email = String(query.email);
+    else if (query && query.fingerprint) q.fingerprint = String(query.fingerprint).replace(/\s+/g, "").toUpperCase();
+    else throw veilError("bad-input", "look a key up by a handle, an email or a fingerprint");
+    return withTimeout((await veil()).resolveKeys(q), READ_TIMEOUT_MS, () => {
+      throw veilError("relay-unreachable", "the relay did not answer");
+    });
+  },
+};
+
+// fromExtensionPage says whether a message comes from one of the extension's
+// own pages (popup, composer and post frames) rather than a content script.
+function fromExtensionPage(sender) {
+  if (sender.id !== chrome.runtime.id || !sender.url) return false;
+  try {
+    return new URL(sender.url).protocol === "chrome-extension:";
+  } catch {
+    return false;
+  }
+}
+
+chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
+  if (!msg || typeof msg.veil !== "string") return false;
+  const table = fromExtensionPage(sender) ? extensionHandlers : pageHandlers;
+  const handler = Object.hasOwn(table, msg.veil) ? table[msg.veil] : Object.hasOwn(pageHandlers, msg.veil) ? pageHandlers[msg.veil] : null;
+  if (!handler) {
+    sendResponse({ error: { code: "bad-input", message: "Veil cannot do " + JSON.stringify(msg.veil) + " here" } });
+    return false;
+  }
+  Promise.resolve()
+    .then(() => handler(msg.args || {}, sender))
+    .then(
+      (result) => sendResponse({ result }),
+      (e) => sendResponse({ error: { code: (e && e.code) || "internal", message: String((e && e.message) || e) } }),
+    );
+  return true;
+});
+
+// Start the wasm as soon as the worker starts, so the first request is quick.
+veil().catch(() => {});

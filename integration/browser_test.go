@@ -1,0 +1,977 @@
+package integration
+
+// The browser extension in real headless Chromium: the extension built from
+// extension/ with the wasm of wasmclient/js, a real relay, and the saved copies
+// of X and Facebook in extension/testdata served over HTTPS under the sites'
+// real host names (Chromium maps them to a local server), with a strict CSP
+// like the real sites'. Each person is a separate Chromium with its own
+// profile. `make test-browser` runs these tests.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/dom"
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/cdproto/target"
+	"github.com/chromedp/chromedp"
+
+	"github.com/veilsocial/veil/relay"
+)
+
+// chromiumPath is Debian's Chromium; tests skip without it.
+const chromiumPath = "/usr/bin/chromium"
+
+// siteCSP is like the sites' own: scripts only from the site, no eval and no
+// wasm, frames only from the site. Extension frames must still work.
+const siteCSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+	"connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'"
+
+// needChromium skips a test when Chromium or the extension cannot run here.
+func needChromium(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("browser tests are not short")
+	}
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Skipf("browser tests need Chromium at %s (Debian package chromium: make setup SETUP_FLAGS=--browser)", chromiumPath)
+	}
+}
+
+// ---- The extension ----
+
+// buildExtension assembles the loadable extension into a temporary
+// directory the way `make extension` does: the sources under extension/
+// (without testdata/, dist/ and docs), veil.wasm built from wasmclient/js and
+// the toolchain's wasm_exec.js.
+func buildExtension(t *testing.T) string {
+	t.Helper()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		goBin = "/usr/local/go/bin/go"
+	}
+	src, err := filepath.Abs("../extension")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(t.TempDir(), "extension")
+	if err := copyTree(src, dst); err != nil {
+		t.Fatalf("copying the extension: %v", err)
+	}
+	build := exec.Command(goBin, "build", "-trimpath", "-o", filepath.Join(dst, "veil.wasm"), "../wasmclient/js")
+	build.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	if out, err := build.CombinedOutput(); err != nil {
+		if strings.Contains(string(out), "no Go files") || strings.Contains(string(out), "is not a main package") ||
+			strings.Contains(string(out), "cannot find") || strings.Contains(string(out), "build constraints exclude") {
+			t.Skipf("the wasm bridge (wasmclient/js) is not there yet: %s", strings.TrimSpace(string(out)))
+		}
+		t.Fatalf("building veil.wasm: %v\n%s", err, out)
+	}
+	goroot, err := exec.Command(goBin, "env", "GOROOT").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	execJS := filepath.Join(strings.TrimSpace(string(goroot)), "lib", "wasm", "wasm_exec.js")
+	if _, err := os.Stat(execJS); err != nil {
+		execJS = filepath.Join(strings.TrimSpace(string(goroot)), "misc", "wasm", "wasm_exec.js")
+	}
+	if err := copyFile(execJS, filepath.Join(dst, "wasm_exec.js")); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// copyTree copies the extension's sources: everything but testdata/, dist/
+// and Markdown.
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		if d.IsDir() {
+			if rel == "testdata" || rel == "dist" {
+				return filepath.SkipDir
+			}
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		if strings.HasSuffix(rel, ".md") {
+			return nil
+		}
+		return copyFile(path, filepath.Join(dst, rel))
+	})
+}
+
+func copyFile(from, to string) error {
+	data, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(to, data, 0o644)
+}
+
+// ---- The relay ----
+
+func startRelay(t *testing.T) *relay.Node {
+	t.Helper()
+	cfg := relay.Config{
+		Listen:  "127.0.0.1:0",
+		DataDir: t.TempDir(),
+		// The browsers share one address: no rate limit may get in the way.
+		RateAnon: 100000, BurstAnon: 100000,
+		RatePersona: 100000, BurstPersona: 100000,
+		RateRead: 100000, BurstRead: 100000,
+	}
+	n, err := relay.New(cfg, relay.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := n.Shutdown(ctx); err != nil {
+			t.Errorf("relay shutdown: %v", err)
+		}
+	})
+	return n
+}
+
+// ---- The sites ----
+
+// fakeSites serves the saved pages of X and Facebook, by host name, and the
+// little API their page scripts call: posts made during the test and
+// profiles (name, bio). The pages are the saved copies; only the posts and
+// profiles come from here.
+type fakeSites struct {
+	dir string // extension/testdata
+	srv *httptest.Server
+
+	mu     sync.Mutex
+	next   int
+	posts  map[string][]sitePost          // site -> newest first
+	users  map[string]map[string]siteUser // site -> handle -> user
+	posted chan sitePost
+}
+
+type sitePost struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Handle string `json:"handle"`
+	Text   string `json:"text"`
+	Time   string `json:"time"`
+}
+
+type siteUser struct {
+	Handle string  `json:"handle"`
+	Name   string  `json:"name"`
+	Bio    *string `json:"bio,omitempty"`
+}
+
+func startSites(t *testing.T) *fakeSites {
+	t.Helper()
+	dir, err := filepath.Abs("../extension/testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &fakeSites{
+		dir:    dir,
+		posts:  map[string][]sitePost{},
+		users:  map[string]map[string]siteUser{"twitter": {}, "facebook": {}},
+		posted: make(chan sitePost, 16),
+	}
+	s.srv = httptest.NewUnstartedServer(s)
+	s.srv.StartTLS()
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// addr is host:port of the HTTPS server that Chromium maps the sites to.
+func (s *fakeSites) addr() string { return s.srv.Listener.Addr().String() }
+
+func (s *fakeSites) setUser(site, handle, name, bio string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := siteUser{Handle: handle, Name: name}
+	if bio != "" {
+		u.Bio = &bio
+	}
+	s.users[site][handle] = u
+}
+
+func siteOf(host string) string {
+	host, _, _ = strings.Cut(host, ":")
+	switch host {
+	case "x.com", "twitter.com", "mobile.twitter.com", "mobile.x.com":
+		return "twitter"
+	case "www.facebook.com", "facebook.com", "web.facebook.com":
+		return "facebook"
+	}
+	return ""
+}
+
+var (
+	twitterHandle  = regexp.MustCompile(`^/([A-Za-z0-9_]{1,15})$`)
+	facebookHandle = regexp.MustCompile(`^/([A-Za-z0-9.]{5,50})$`)
+)
+
+func (s *fakeSites) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	site := siteOf(r.Host)
+	if site == "" {
+		http.NotFound(w, r)
+		return
+	}
+	p := r.URL.Path
+	switch {
+	case p == "/__login":
+		// Test-only: who is signed in, as the sites' session cookies say.
+		name := map[string]string{"twitter": "auth_user", "facebook": "c_user"}[site]
+		http.SetCookie(w, &http.Cookie{Name: name, Value: r.URL.Query().Get("as"), Path: "/", Secure: true})
+		next := r.URL.Query().Get("next")
+		if !strings.HasPrefix(next, "/") {
+			next = "/"
+		}
+		http.Redirect(w, r, next, http.StatusFound)
+	case strings.HasPrefix(p, "/static/"):
+		name := filepath.Base(p)
+		if strings.HasPrefix(p, "/static/emoji/") {
+			name = "emoji/" + name
+		}
+		for _, f := range []string{filepath.Join(s.dir, site, name), filepath.Join(s.dir, name)} {
+			if _, err := os.Stat(f); err == nil {
+				http.ServeFile(w, r, f)
+				return
+			}
+		}
+		http.NotFound(w, r)
+	case site == "twitter" && p == "/i/api/timeline", site == "facebook" && p == "/api/feed":
+		s.serveFeed(w, r, site)
+	case site == "twitter" && p == "/i/api/tweets", site == "facebook" && p == "/api/posts":
+		s.servePost(w, r, site)
+	case strings.HasPrefix(p, "/i/api/users/"), strings.HasPrefix(p, "/api/users/"):
+		s.mu.Lock()
+		u, ok := s.users[site][p[strings.LastIndex(p, "/")+1:]]
+		s.mu.Unlock()
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		writeJSON(w, u)
+	case site == "twitter" && (p == "/" || p == "/home"):
+		s.page(w, r, "twitter/home.html")
+	case site == "twitter" && twitterHandle.MatchString(p):
+		s.page(w, r, "twitter/profile.html")
+	case site == "facebook" && p == "/":
+		s.page(w, r, "facebook/feed.html")
+	case site == "facebook" && facebookHandle.MatchString(p):
+		s.page(w, r, "facebook/profile.html")
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func (s *fakeSites) page(w http.ResponseWriter, r *http.Request, name string) {
+	w.Header().Set("Content-Security-Policy", siteCSP)
+	w.Header().Set("Cache-Control", "no-store")
+	http.ServeFile(w, r, filepath.Join(s.dir, name))
+}
+
+func (s *fakeSites) serveFeed(w http.ResponseWriter, r *http.Request, site string) {
+	author := r.URL.Query().Get("author")
+	s.mu.Lock()
+	out := []sitePost{}
+	for _, p := range s.posts[site] {
+		if author == "" || p.Handle == author {
+			out = append(out, p)
+		}
+	}
+	s.mu.Unlock()
+	key := map[string]string{"twitter": "tweets", "facebook": "posts"}[site]
+	writeJSON(w, map[string]any{key: out})
+}
+
+func (s *fakeSites) servePost(w http.ResponseWriter, r *http.Request, site string) {
+	if r.Method != http.MethodPost {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	var req struct{ Text string }
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&req); err != nil || req.Text == "" {
+		http.Error(w, "bad post", http.StatusBadRequest)
+		return
+	}
+	cookie := map[string]string{"twitter": "auth_user", "facebook": "c_user"}[site]
+	handle := map[string]string{"twitter": "alice", "facebook": "alice.martin"}[site]
+	if c, err := r.Cookie(cookie); err == nil && c.Value != "" {
+		handle = c.Value
+	}
+	s.mu.Lock()
+	s.next++
+	name := handle
+	if u, ok := s.users[site][handle]; ok {
+		name = u.Name
+	}
+	p := sitePost{ID: fmt.Sprintf("17900000000000%05d", s.next), Name: name, Handle: handle, Text: req.Text, Time: time.Now().UTC().Format(time.RFC3339)}
+	s.posts[site] = append([]sitePost{p}, s.posts[site]...)
+	s.mu.Unlock()
+	select {
+	case s.posted <- p:
+	default:
+	}
+	writeJSON(w, p)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	json.NewEncoder(w).Encode(v)
+}
+
+// ---- Browsers ----
+
+// browser is one person's Chromium with the extension loaded.
+type browser struct {
+	t     *testing.T
+	name  string
+	ctx   context.Context // the first tab
+	extID string
+	shots string // where screenshots go
+
+	mu     sync.Mutex
+	frames map[target.ID]context.Context // attached extension frames and the worker
+}
+
+func newBrowser(t *testing.T, name, ext string, sites *fakeSites) *browser {
+	t.Helper()
+	_, port, _ := net.SplitHostPort(sites.addr())
+	var rules []string
+	for _, h := range []string{"x.com", "twitter.com", "mobile.twitter.com", "www.facebook.com", "facebook.com", "web.facebook.com"} {
+		rules = append(rules, "MAP "+h+" 127.0.0.1:"+port)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Flag("headless", "new"),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("ignore-certificate-errors", true),
+		chromedp.Flag("host-resolver-rules", strings.Join(rules, ", ")),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("load-extension", ext),
+		chromedp.Flag("disable-extensions-except", ext),
+		chromedp.WindowSize(1280, 1000),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	b := &browser{t: t, name: name, ctx: ctx, shots: screenshotDir(t), frames: map[target.ID]context.Context{}}
+	t.Cleanup(func() {
+		cancel()
+		cancelAlloc()
+	})
+	if err := chromedp.Run(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("%s: starting Chromium: %v", name, err)
+	}
+	// The extension's service worker says which ID Chromium gave it.
+	deadline := time.Now().Add(20 * time.Second)
+	for b.extID == "" {
+		infos, err := chromedp.Targets(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, info := range infos {
+			if info.Type == "service_worker" && strings.HasSuffix(info.URL, "/background.js") && strings.HasPrefix(info.URL, "chrome-extension://") {
+				b.extID = strings.TrimPrefix(strings.TrimSuffix(info.URL, "/background.js"), "chrome-extension://")
+			}
+		}
+		if b.extID == "" {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: the extension's service worker did not start", name)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	return b
+}
+
+// run runs actions in the first tab with a deadline.
+func (b *browser) run(timeout time.Duration, actions ...chromedp.Action) error {
+	ctx, cancel := context.WithTimeout(b.ctx, timeout)
+	defer cancel()
+	return chromedp.Run(ctx, actions...)
+}
+
+func (b *browser) must(timeout time.Duration, what string, actions ...chromedp.Action) {
+	b.t.Helper()
+	if err := b.run(timeout, actions...); err != nil {
+		b.t.Fatalf("%s: %s: %v", b.name, what, err)
+	}
+}
+
+// attach returns a context for an extension target (frame or worker),
+// attached once and kept until the browser closes: closing it would close
+// the target.
+func (b *browser) attach(id target.ID) context.Context {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if ctx, ok := b.frames[id]; ok {
+		return ctx
+	}
+	ctx, _ := chromedp.NewContext(b.ctx, chromedp.WithTargetID(id)) //nolint:govet // lives as long as the browser
+	// The first Run attaches, and the attachment lives as long as the
+	// context it is given: give it this one, never one with a deadline.
+	if err := chromedp.Run(ctx); err != nil {
+		b.t.Logf("%s: attaching to %s: %v", b.name, id, err)
+	}
+	b.frames[id] = ctx
+	return ctx
+}
+
+// extensionTargets lists the extension's targets whose URL has path (such
+// as "/pages/post.html").
+func (b *browser) extensionTargets(path string) []*target.Info {
+	infos, err := chromedp.Targets(b.ctx)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	var out []*target.Info
+	for _, info := range infos {
+		if strings.HasPrefix(info.URL, "chrome-extension://") && strings.Contains(info.URL, path) {
+			out = append(out, info)
+		}
+	}
+	return out
+}
+
+// eval evaluates a JavaScript expression (awaiting a Promise) in an
+// attached target.
+func eval(ctx context.Context, timeout time.Duration, expr string, out any) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return chromedp.Run(ctx, chromedp.Evaluate(expr, out, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
+		return p.WithAwaitPromise(true)
+	}))
+}
+
+// worker evaluates an expression in the extension's service worker.
+func (b *browser) worker(expr string, out any) error {
+	ts := b.extensionTargets("/background.js")
+	if len(ts) == 0 {
+		return errors.New("no service worker")
+	}
+	return eval(b.attach(ts[0].TargetID), 20*time.Second, expr, out)
+}
+
+// waitWasm waits until the service worker runs veil.wasm.
+func (b *browser) waitWasm() {
+	b.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	var state struct{ Wasm, Error string }
+	for time.Now().Before(deadline) {
+		if err := b.worker(`self.veilState`, &state); err == nil && state.Wasm == "running" {
+			return
+		}
+		if state.Wasm == "failed" {
+			b.t.Fatalf("%s: veil.wasm failed in the service worker: %s", b.name, state.Error)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	b.t.Fatalf("%s: veil.wasm did not start in the service worker (state %+v)", b.name, state)
+}
+
+// popup opens the extension's popup page in a new tab and returns its context.
+func (b *browser) popup() (context.Context, context.CancelFunc) {
+	b.t.Helper()
+	ctx, cancel := chromedp.NewContext(b.ctx)
+	if err := chromedp.Run(ctx); err != nil { // a new tab, attached for as long as ctx lives
+		cancel()
+		b.t.Fatalf("%s: popup: %v", b.name, err)
+	}
+	tctx, tcancel := context.WithTimeout(ctx, 60*time.Second)
+	err := chromedp.Run(tctx,
+		chromedp.Navigate("chrome-extension://"+b.extID+"/pages/popup.html"),
+		chromedp.WaitVisible(`#status[data-ready="true"]`),
+	)
+	tcancel()
+	if err != nil {
+		cancel()
+		b.t.Fatalf("%s: popup: %v", b.name, err)
+	}
+	return ctx, cancel
+}
+
+// setup points the extension at the relay and creates a persona through the
+// popup, with a handle on each site, and publishes its key. It returns the
+// persona's fingerprint.
+func (b *browser) setup(relayURL, name, twitter, facebook string) string {
+	b.t.Helper()
+	ctx, cancel := b.popup()
+	defer cancel()
+	run := func(what string, actions ...chromedp.Action) {
+		b.t.Helper()
+		tctx, tcancel := context.WithTimeout(ctx, 60*time.Second)
+		defer tcancel()
+		if err := chromedp.Run(tctx, actions...); err != nil {
+			b.t.Fatalf("%s: popup: %s: %v", b.name, what, err)
+		}
+	}
+	run("setting the relay",
+		chromedp.SetValue(`#relay`, relayURL),
+		chromedp.Click(`#relay-save`),
+		chromedp.WaitVisible(`#message.notice`),
+	)
+	var fpr string
+	run("creating a persona",
+		chromedp.Click(`#new-persona summary`),
+		chromedp.SendKeys(`#p-name`, name),
+		chromedp.SendKeys(`#p-email`, strings.ToLower(strings.Fields(name)[0])+"@example.org"),
+		chromedp.SendKeys(`#p-twitter`, twitter),
+		chromedp.SendKeys(`#p-facebook`, facebook),
+		chromedp.Click(`#p-create`),
+		chromedp.WaitVisible(`.persona[data-fingerprint]`),
+		chromedp.AttributeValue(`.persona[data-fingerprint]`, "data-fingerprint", &fpr, nil),
+	)
+	b.screenshotOf(ctx, "popup-persona")
+	return fpr
+}
+
+// addContactByHandle looks a handle up in the popup and adds the key found.
+func (b *browser) addContactByHandle(site, handle, fpr string) {
+	b.t.Helper()
+	ctx, cancel := b.popup()
+	defer cancel()
+	tctx, tcancel := context.WithTimeout(ctx, 60*time.Second)
+	defer tcancel()
+	result := fmt.Sprintf(`#lookup-results .result[data-fingerprint="%s"] button`, fpr)
+	err := chromedp.Run(tctx,
+		chromedp.Click(`#add-contact summary`),
+		chromedp.SetValue(`#l-site`, site),
+		chromedp.SendKeys(`#l-handle`, handle),
+		chromedp.Click(`#l-find`),
+		chromedp.WaitVisible(result),
+		chromedp.Click(result),
+		chromedp.WaitVisible(fmt.Sprintf(`#contacts .contact[data-fingerprint="%s"]`, fpr)),
+	)
+	if err != nil {
+		b.t.Fatalf("%s: adding @%s as a contact: %v", b.name, handle, err)
+	}
+}
+
+// contact reads one contact from the extension, through the popup's page.
+func (b *browser) contacts() []struct {
+	Fingerprint string
+	Name        string
+	Verified    string
+} {
+	b.t.Helper()
+	ctx, cancel := b.popup()
+	defer cancel()
+	var out []struct {
+		Fingerprint string
+		Name        string
+		Verified    string
+	}
+	if err := eval(ctx, 20*time.Second, `veilCall("contacts")`, &out); err != nil {
+		b.t.Fatalf("%s: contacts: %v", b.name, err)
+	}
+	return out
+}
+
+// open navigates the first tab, signed in to the site as handle.
+func (b *browser) open(host, handle, path string) {
+	b.t.Helper()
+	b.must(30*time.Second, "opening https://"+host+path,
+		chromedp.Navigate("https://"+host+"/__login?as="+handle+"&next="+path),
+		chromedp.WaitReady(`body`),
+	)
+}
+
+// card is what a post frame shows.
+type card struct {
+	Status   string
+	Text     string // the whole card, as text
+	Body     string // the decrypted text
+	Author   string
+	Audience string
+	target   target.ID
+}
+
+// cards reads every post frame in the page that has settled (shows a status).
+func (b *browser) cards() []card {
+	var out []card
+	for _, info := range b.extensionTargets("/pages/post.html") {
+		var c card
+		err := eval(b.attach(info.TargetID), 10*time.Second, `(() => {
+			const card = document.getElementById("card");
+			const q = (r) => (card.querySelector('[data-role="' + r + '"]') || {}).textContent || "";
+			return { status: card.dataset.status || "", text: card.innerText, body: q("text"), author: q("author"), audience: q("audience") };
+		})()`, &c)
+		if err != nil {
+			continue // a frame that went away
+		}
+		c.target = info.TargetID
+		out = append(out, c)
+	}
+	return out
+}
+
+// waitCards waits until want(cards) holds, and returns them.
+func (b *browser) waitCards(what string, timeout time.Duration, want func([]card) bool) []card {
+	b.t.Helper()
+	deadline := time.Now().Add(timeout)
+	var cs []card
+	for {
+		cs = b.cards()
+		if want(cs) {
+			return cs
+		}
+		if time.Now().After(deadline) {
+			b.screenshot("timeout-" + strings.ReplaceAll(what, " ", "-"))
+			b.t.Fatalf("%s: waiting for %s: cards are %+v", b.name, what, cs)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// pierced finds nodes in the page, shadow roots (closed ones too) included,
+// as DevTools sees them.
+func (b *browser) pierced(match func(*cdp.Node) bool) []*cdp.Node {
+	b.t.Helper()
+	var root *cdp.Node
+	b.must(20*time.Second, "reading the DOM", chromedp.ActionFunc(func(ctx context.Context) error {
+		var err error
+		root, err = dom.GetDocument().WithDepth(-1).WithPierce(true).Do(ctx)
+		return err
+	}))
+	var out []*cdp.Node
+	var walk func(n *cdp.Node)
+	walk = func(n *cdp.Node) {
+		if match(n) {
+			out = append(out, n)
+		}
+		for _, c := range n.Children {
+			walk(c)
+		}
+		for _, c := range n.ShadowRoots {
+			walk(c)
+		}
+		if n.ContentDocument != nil {
+			walk(n.ContentDocument)
+		}
+	}
+	walk(root)
+	return out
+}
+
+func nodeText(n *cdp.Node) string {
+	var s strings.Builder
+	var walk func(*cdp.Node)
+	walk = func(n *cdp.Node) {
+		if n.NodeType == cdp.NodeTypeText {
+			s.WriteString(n.NodeValue)
+		}
+		for _, c := range n.Children {
+			walk(c)
+		}
+	}
+	walk(n)
+	return s.String()
+}
+
+// postFrames counts the post frames in the page's DOM.
+func (b *browser) postFrames() int {
+	return len(b.pierced(isPostFrame))
+}
+
+func isPostFrame(n *cdp.Node) bool {
+	return n.NodeName == "IFRAME" && strings.Contains(n.AttributeValue("src"), "/pages/post.html")
+}
+
+// decorations counts, for each post in the page (matched by root), the post
+// frames inside it, and says whether its text (body) carries a Veil marker.
+func (b *browser) decorations(root, body func(*cdp.Node) bool) (veil, plain []int) {
+	for _, post := range b.pierced(root) {
+		frames, marked := 0, false
+		var walk func(*cdp.Node)
+		walk = func(n *cdp.Node) {
+			if isPostFrame(n) {
+				frames++
+			}
+			if body(n) && strings.Contains(nodeText(n), "with Veil") {
+				marked = true
+			}
+			for _, c := range n.Children {
+				walk(c)
+			}
+			for _, c := range n.ShadowRoots {
+				walk(c)
+			}
+		}
+		walk(post)
+		if marked {
+			veil = append(veil, frames)
+		} else {
+			plain = append(plain, frames)
+		}
+	}
+	return veil, plain
+}
+
+// checkOnce checks that every tweet with a Veil payload has one card and
+// every other tweet none.
+func (b *browser) checkOnce(when string) {
+	b.t.Helper()
+	veil, plain := b.decorations(
+		func(n *cdp.Node) bool { return n.NodeName == "ARTICLE" && n.AttributeValue("data-testid") == "tweet" },
+		func(n *cdp.Node) bool { return n.AttributeValue("data-testid") == "tweetText" })
+	if len(veil) == 0 {
+		b.t.Errorf("%s: no Veil tweets in the page", when)
+	}
+	for _, n := range veil {
+		if n != 1 {
+			b.t.Errorf("%s: a Veil tweet has %d cards, want 1 (all: %v)", when, n, veil)
+		}
+	}
+	for _, n := range plain {
+		if n != 0 {
+			b.t.Errorf("%s: a tweet without Veil has %d cards", when, n)
+		}
+	}
+}
+
+// clickNode clicks a node with the mouse, as a person would.
+func (b *browser) clickNode(n *cdp.Node) {
+	b.t.Helper()
+	b.must(20*time.Second, "clicking "+n.NodeName, chromedp.ActionFunc(func(ctx context.Context) error {
+		if err := dom.ScrollIntoViewIfNeeded().WithBackendNodeID(n.BackendNodeID).Do(ctx); err != nil {
+			return err
+		}
+		box, err := dom.GetBoxModel().WithBackendNodeID(n.BackendNodeID).Do(ctx)
+		if err != nil {
+			return err
+		}
+		q := box.Content
+		x, y := (q[0]+q[2]+q[4]+q[6])/4, (q[1]+q[3]+q[5]+q[7])/4
+		for _, typ := range []input.MouseType{input.MousePressed, input.MouseReleased} {
+			if err := input.DispatchMouseEvent(typ, x, y).WithButton(input.Left).WithClickCount(1).Do(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
+
+// veilButton finds the Veil button Veil put in the site's composer.
+func (b *browser) veilButton() *cdp.Node {
+	b.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		nodes := b.pierced(func(n *cdp.Node) bool { return n.NodeName == "BUTTON" && nodeText(n) == "🔒 Veil" })
+		if len(nodes) > 0 {
+			return nodes[0]
+		}
+		if time.Now().After(deadline) {
+			b.screenshot("no-veil-button")
+			b.t.Fatalf("%s: no Veil button in the composer", b.name)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// composer waits for the encrypted composer's frame and returns its context.
+func (b *browser) composer() context.Context {
+	b.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if ts := b.extensionTargets("/pages/composer.html"); len(ts) > 0 {
+			ctx := b.attach(ts[0].TargetID)
+			var ready bool
+			if err := eval(ctx, 10*time.Second, `document.getElementById("author").options.length > 0`, &ready); err == nil && ready {
+				return ctx
+			}
+		}
+		if time.Now().After(deadline) {
+			b.screenshot("no-composer")
+			b.t.Fatalf("%s: the encrypted composer did not open", b.name)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// compose writes a post in the encrypted composer: to the contacts with the
+// given fingerprints, or to audience "self" or "public".
+func (b *browser) compose(text, audience string, to ...string) {
+	b.t.Helper()
+	b.clickNode(b.veilButton())
+	ctx := b.composer()
+	b.screenshot("composer-open")
+	toJSON, _ := json.Marshal(to)
+	textJSON, _ := json.Marshal(text)
+	var ok bool
+	err := eval(ctx, 10*time.Second, fmt.Sprintf(`(() => {
+		document.getElementById("text").value = %s;
+		document.querySelector('input[name="audience"][value="%s"]').checked = true;
+		for (const fpr of %s) document.querySelector('input[name="to"][value="' + fpr + '"]').checked = true;
+		document.getElementById("encrypt").click();
+		return true;
+	})()`, textJSON, audience, toJSON), &ok)
+	if err != nil {
+		b.t.Fatalf("%s: composing: %v", b.name, err)
+	}
+}
+
+// editorText reads the site's editor.
+func (b *browser) editorText(sel string) string {
+	var s string
+	b.run(5*time.Second, chromedp.Evaluate(fmt.Sprintf(`(document.querySelector(%q) || {}).innerText || ""`, sel), &s))
+	return s
+}
+
+// hostileReport is everything the page's own scripts could read.
+func (b *browser) hostileReport() string {
+	b.t.Helper()
+	var s string
+	b.must(20*time.Second, "asking the hostile script", chromedp.Evaluate(`window.__hostile.report()`, &s))
+	return s
+}
+
+// screenshotDir is where a test's screenshots go: the test's temporary
+// directory, or $VEIL_SCREENSHOTS/<test> to keep them.
+func screenshotDir(t *testing.T) string {
+	dir := os.Getenv("VEIL_SCREENSHOTS")
+	if dir == "" {
+		return t.TempDir()
+	}
+	dir = filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "_"))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func (b *browser) screenshot(name string) string {
+	return b.screenshotOf(b.ctx, name)
+}
+
+func (b *browser) screenshotOf(ctx context.Context, name string) string {
+	var png []byte
+	tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Run(tctx, chromedp.ActionFunc(func(ctx context.Context) error {
+		var err error
+		png, err = page.CaptureScreenshot().Do(ctx)
+		return err
+	})); err != nil {
+		b.t.Logf("%s: screenshot %s: %v", b.name, name, err)
+		return ""
+	}
+	path := filepath.Join(b.shots, b.name+"-"+name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		b.t.Logf("screenshot: %v", err)
+		return ""
+	}
+	b.t.Logf("screenshot: %s", path)
+	return path
+}
+
+func countStatus(cs []card, status string) int {
+	n := 0
+	for _, c := range cs {
+		if c.Status == status {
+			n++
+		}
+	}
+	return n
+}
+
+func settled(cs []card) bool {
+	for _, c := range cs {
+		if c.Status == "" {
+			return false
+		}
+	}
+	return true
+}
+
+// ---- Tests ----
+
+// TestBrowserSavedTimeline loads the extension, checks that its service
+// worker runs the wasm, and that the Veil posts on the saved X timeline get
+// cards with clear states, once each, however the feed changes.
+func TestBrowserSavedTimeline(t *testing.T) {
+	needChromium(t)
+	ext := buildExtension(t)
+	rl := startRelay(t)
+	sites := startSites(t)
+	sites.setUser("twitter", "alice", "Alice Martin", "")
+
+	b := newBrowser(t, "reader", ext, sites)
+	b.waitWasm()
+	b.setup(rl.URL(), "Alice Martin", "alice", "")
+
+	b.open("x.com", "alice", "/home")
+	// Three Veil posts: a public one (anyone reads it), one encrypted to
+	// someone else, one on a relay that does not exist.
+	cs := b.waitCards("three settled cards", 60*time.Second, func(cs []card) bool { return len(cs) == 3 && settled(cs) })
+	var public, notForYou, unreachable int
+	for _, c := range cs {
+		switch {
+		case c.Status == "ok" && strings.Contains(c.Text, "Public Veil post"):
+			public++
+			if !strings.Contains(c.Body, "The new observatory opens to visitors on Saturday") {
+				t.Errorf("public post reads %q", c.Body)
+			}
+		case c.Status == "not-for-you":
+			notForYou++
+		case c.Status == "relay-unreachable" || c.Status == "key-unavailable" || c.Status == "not-found":
+			unreachable++
+		default:
+			t.Errorf("unexpected card %+v", c)
+		}
+	}
+	if public != 1 || notForYou != 1 || unreachable != 1 {
+		t.Errorf("cards: %d public, %d not for you, %d unreachable; want one of each: %+v", public, notForYou, unreachable, cs)
+	}
+	shot := b.screenshot("timeline")
+	if os.Getenv("VEIL_README_SCREENSHOT") != "" && shot != "" {
+		copyFile(shot, "../docs/img/extension-timeline.png")
+	}
+
+	// Never decorated twice: the site renders its tweets again, and the
+	// endless feed appends more (and drops tweets far above the viewport).
+	b.checkOnce("at first")
+	b.must(10*time.Second, "re-rendering", chromedp.Evaluate(`window.__fixture.rerender()`, nil))
+	time.Sleep(time.Second)
+	b.checkOnce("after the site rendered its tweets again")
+	b.must(20*time.Second, "scrolling", chromedp.Evaluate(`window.__fixture.appendFiller(10); window.scrollTo(0, document.body.scrollHeight); true`, nil))
+	time.Sleep(time.Second)
+	b.checkOnce("after the feed grew")
+	b.must(20*time.Second, "scrolling back", chromedp.Evaluate(`window.scrollTo(0, 0); true`, nil))
+	time.Sleep(500 * time.Millisecond)
+	b.waitCards("settled cards after the changes", 60*time.Second, func(cs []card) bool { return len(cs) >= 1 && settled(cs) })
+}

@@ -34,12 +34,17 @@ FUZZ ?= .
 BENCH ?= .
 BENCHFLAGS ?=
 
-.PHONY: help setup build wasm run demo test fuzz bench check clean
+# The loadable browser extension: extension/'s sources (not its testdata/ or docs) and the client's wasm.
+EXT_DIST := extension/dist
+# `make test-browser SCREENSHOTS=dir` keeps the browser tests' screenshots in dir.
+SCREENSHOTS ?=
+
+.PHONY: help setup build wasm extension run demo test test-browser fuzz bench check clean
 
 help: ## Show this help
 	@echo "Usage: make TARGET [VARIABLE=value ...]. Targets:"
-	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-8s %s\n", $$1, $$2}'
-	@echo "Variables: FUZZTIME (test 10s, fuzz 5m), FUZZ, BENCH, BENCHFLAGS, RACE, SETUP_FLAGS."
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-13s %s\n", $$1, $$2}'
+	@echo "Variables: FUZZTIME (test 10s, fuzz 5m), FUZZ, BENCH, BENCHFLAGS, RACE, SETUP_FLAGS, SCREENSHOTS."
 
 setup: ## Install what building and testing need: Debian packages (apt-get, as root) and Go modules
 	bash scripts/setup-debian.sh $(SETUP_FLAGS)
@@ -62,6 +67,13 @@ wasm: ## Build the browser client bin/veil.wasm (GOOS=js GOARCH=wasm) and copy t
 	[ -f "$$exec_js" ] || exec_js=$$goroot/misc/wasm/wasm_exec.js; \
 	cp "$$exec_js" $(WASM_EXEC) && echo "$(WASM): $$(wc -c < $(WASM)) bytes; $(WASM_EXEC) from $$exec_js"
 
+extension: wasm ## Assemble the browser extension into extension/dist/ (chrome://extensions, Load unpacked)
+	rm -rf $(EXT_DIST)
+	@mkdir -p $(EXT_DIST)
+	tar -C extension --exclude=./testdata --exclude=./dist --exclude='*.md' -cf - . | tar -C $(EXT_DIST) -xf -
+	cp $(WASM) $(WASM_EXEC) $(EXT_DIST)/
+	@echo "$(EXT_DIST): $$(find $(EXT_DIST) -type f | wc -l) files; load it unpacked in Chromium"
+
 # Where `make run` listens and keeps its data.
 RUN_LISTEN ?= 127.0.0.1:8080
 RUN_DATA ?= veil-data
@@ -82,6 +94,10 @@ test: setup ## Run go vet, all tests with the race detector, and every fuzz targ
 	$(GO) test $(RACE) -count=1 -timeout $(TEST_TIMEOUT) ./...
 	FUZZTIME=$(FUZZTIME) FUZZ='$(FUZZ)' bash scripts/fuzz.sh
 
+test-browser: SETUP_FLAGS += --browser
+test-browser: setup extension ## Run the extension's tests in headless Chromium against saved X and Facebook pages
+	$(if $(SCREENSHOTS),VEIL_SCREENSHOTS=$(abspath $(SCREENSHOTS))) $(GO) test -count=1 -timeout 15m -run '^TestBrowser' -v ./integration
+
 fuzz: setup ## Run every fuzz target (or those matching FUZZ) for FUZZTIME each
 	FUZZTIME=$(FUZZTIME) FUZZ='$(FUZZ)' bash scripts/fuzz.sh
 
@@ -101,5 +117,5 @@ check: ## Run go vet and staticcheck, natively and for GOOS=js
 	$(GO) build -o $(BIN)/staticcheck honnef.co/go/tools/cmd/staticcheck
 	$(WASM_ENV) $(BIN)/staticcheck $(WASM_PKGS)
 
-clean: ## Remove build outputs (bin/)
-	rm -rf $(BIN)
+clean: ## Remove build outputs (bin/, extension/dist/)
+	rm -rf $(BIN) $(EXT_DIST)

@@ -182,9 +182,9 @@ func logSize(t *testing.T, wasm string) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	compressed, err := io.Copy(io.Discard, out)
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("brotli: %v", err)
+	compressed, copyErr := io.Copy(io.Discard, out)
+	if err := cmd.Wait(); err != nil || copyErr != nil {
+		t.Fatalf("brotli: %v %v", err, copyErr)
 	}
 	t.Logf("veil.wasm: %d bytes, %d bytes with brotli -q 11 (%.0f%%)", fi.Size(), compressed, 100*float64(compressed)/float64(fi.Size()))
 }

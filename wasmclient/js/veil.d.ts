@@ -163,9 +163,9 @@ export interface Veil {
 
   /** Posts */
   compose(req: ComposeRequest): Promise<ComposeResult>;
-  /** Veil payloads (links or inline forms) found in text, in order. A site's short link that follows a
-   *  Veil marker is one too (read resolves it); a link the site cut short with an ellipsis is left out:
-   *  read the anchor's href instead. */
+  /** Veil payloads (links or inline forms) found in text, in order. Links the site cut short with an
+   *  ellipsis, and its own short links (t.co) after a Veil marker, are left out: a browser cannot follow a
+   *  short link's redirect, so read the link the page shows for it, or the anchor's href. */
   findPayloads(text: string): Promise<string[]>;
   /** Fetch (or decode, for inline forms), decrypt and verify a payload from findPayloads. */
   read(payload: string): Promise<ReadResult>;

@@ -99,13 +99,14 @@ func (s *Session) recipients(fingerprints []string) ([]*openpgp.Entity, error) {
 }
 
 // FindPayloads returns the Veil payloads in text, in order, as Read takes
-// them: relay links, inline links and the sites' short links that follow a
-// Veil marker. Links the site cut short are left out: read the anchor's
-// href instead.
+// them: relay links and inline links. Links the site cut short, and the
+// site's own short links (t.co) after a Veil marker, are left out: a browser
+// cannot follow a short link's redirect (fetch hides it), so the caller
+// reads the link the page shows for it, or the anchor's href.
 func (s *Session) FindPayloads(text string) []string {
 	out := []string{}
 	for _, p := range payload.Find(text) {
-		if p.Truncated {
+		if p.Truncated || p.Kind == payload.KindShortened {
 			continue
 		}
 		if p.URL != "" {
@@ -241,23 +242,19 @@ func (s *Session) client(relay string) (*relayclient.Client, error) {
 	return c, nil
 }
 
-// keyring is what posts are opened with: every persona (those unlocked in
-// this session can decrypt) and every contact.
+// keyring is what posts are opened with: the store's (every persona and
+// every contact), with the personas unlocked in this session unlocked.
 func (s *Session) keyring() (openpgp.EntityList, error) {
-	ps, err := s.personas()
+	kr, err := s.store.Keyring()
 	if err != nil {
 		return nil, err
 	}
-	cs, err := s.store.Contacts()
-	if err != nil {
-		return nil, err
-	}
-	var kr openpgp.EntityList
-	for _, p := range ps {
-		kr = append(kr, p.Entity())
-	}
-	for _, c := range cs {
-		kr = append(kr, c.Key)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, e := range kr {
+		if u, ok := s.unlocked[persona.Fingerprint(e)]; ok && e.PrivateKey != nil {
+			kr[i] = u.Entity()
+		}
 	}
 	return kr, nil
 }

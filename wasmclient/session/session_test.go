@@ -114,7 +114,7 @@ func TestSession(t *testing.T) {
 	if !strings.HasPrefix(res.FeedText, payload.Marker) || !strings.HasSuffix(res.Link, res.CID) {
 		t.Fatalf("composed %+v", res)
 	}
-	found := bob.FindPayloads("Alice @alice · 2h\n" + res.FeedText + "\nand " + res.Link[:len(res.Link)-8] + "…")
+	found := bob.FindPayloads("Alice @alice · 2h\n" + res.FeedText + "\nand " + res.Link[:len(res.Link)-8] + "…\n" + payload.Marker + " https://t.co/AbC123")
 	if len(found) != 1 || found[0] != res.Link {
 		t.Fatalf("FindPayloads: %q", found)
 	}

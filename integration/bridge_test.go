@@ -234,6 +234,9 @@ func checkBridge(t *testing.T, r *bridgeResult, relayURL string) {
 		t.Errorf("findPayloads in a page: %v", r.Found)
 	}
 	checkRead(t, "bob", r.BobRead, "hello bob", a.Fingerprint, 2)
+	if !slices.Contains(r.BobRead.Audience, a.Fingerprint) || !slices.Contains(r.BobRead.Audience, b.Fingerprint) {
+		t.Errorf("bob's read names the audience %v, want alice's and bob's fingerprints", r.BobRead.Audience)
+	}
 	if r.BobRead.Author.Name != "Alice" || r.BobRead.Public || r.BobRead.CID != r.Composed.CID {
 		t.Errorf("bob's read %+v", r.BobRead)
 	}

@@ -121,7 +121,8 @@ export interface ReadResult {
   text?: string;
   created?: string; // RFC 3339
   author?: Signer;
-  /** Key IDs / fingerprints the post is encrypted to, as far as the reader can tell (key packets and shares). */
+  /** Who the post is encrypted to, as far as the reader can tell (key packets and shares): the fingerprint
+   *  of a persona or contact whose key it is, else the key's 16-digit key ID; "hidden" for a hidden one. */
   audience?: string[];
   /** The post was signed but not encrypted. */
   public?: boolean;

@@ -156,7 +156,7 @@ type ReadResult struct {
 func (s *Session) Read(ctx context.Context, p string) (*ReadResult, error) {
 	t, err := post.ParseTarget(ctx, p)
 	if err != nil {
-		return statusOf(nil, err)
+		return statusOf(err)
 	}
 	c, err := s.client(t.Relay)
 	if err != nil {
@@ -168,9 +168,12 @@ func (s *Session) Read(ctx context.Context, p string) (*ReadResult, error) {
 	}
 	o, err := post.Read(ctx, c, t, post.ReadOptions{Keyring: kr})
 	if err != nil {
-		res, rerr := statusOf(o, err)
+		res, rerr := statusOf(err)
 		if res != nil {
 			res.CID = t.CID.String()
+			if o != nil {
+				res.Audience = audience(o.Recipients, kr)
+			}
 		}
 		return res, rerr
 	}
@@ -180,7 +183,7 @@ func (s *Session) Read(ctx context.Context, p string) (*ReadResult, error) {
 		CID:      t.CID.String(),
 		Text:     op.Text,
 		Created:  op.Created.UTC().Format(time.RFC3339),
-		Audience: audience(o.Recipients),
+		Audience: audience(o.Recipients, kr),
 		Public:   op.Audience == envelope.Public,
 		Author:   &Signer{Fingerprint: op.Signature.Fingerprint, Status: "good"},
 	}
@@ -201,7 +204,7 @@ func (s *Session) Read(ctx context.Context, p string) (*ReadResult, error) {
 
 // statusOf turns a failure to read a post into its ReadResult, or returns
 // the error when it is no status of a post.
-func statusOf(o *post.Opened, err error) (*ReadResult, error) {
+func statusOf(err error) (*ReadResult, error) {
 	code := Code(err)
 	if code == CodeLocked {
 		// The key that opens the post is there, but locked.
@@ -210,19 +213,19 @@ func statusOf(o *post.Opened, err error) (*ReadResult, error) {
 	if !readStatuses[code] {
 		return nil, err
 	}
-	res := &ReadResult{Status: code, Message: err.Error()}
-	if o != nil {
-		res.Audience = audience(o.Recipients)
-	}
-	return res, nil
+	return &ReadResult{Status: code, Message: err.Error()}, nil
 }
 
-// audience names a post's recipients by key ID, "hidden" for a hidden one.
-func audience(rs []envelope.Recipient) []string {
+// audience names a post's recipients: by the fingerprint of a key in kr
+// (a persona or contact) that holds the recipient's key, else by key ID,
+// and "hidden" for a hidden one.
+func audience(rs []envelope.Recipient, kr openpgp.EntityList) []string {
 	out := []string{}
 	for _, r := range rs {
 		if r.Hidden {
 			out = append(out, "hidden")
+		} else if es := kr.EntitiesById(r.KeyID); len(es) > 0 {
+			out = append(out, persona.Fingerprint(es[0]))
 		} else {
 			out = append(out, persona.KeyIDString(r.KeyID))
 		}

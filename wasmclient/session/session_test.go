@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -119,7 +120,7 @@ func TestSession(t *testing.T) {
 		t.Fatalf("FindPayloads: %q", found)
 	}
 	r := must(bob.Read(ctx, found[0]))(t)
-	if r.Status != "ok" || r.Text != "hello bob" || r.CID != res.CID || r.Public || len(r.Audience) != 2 ||
+	if r.Status != "ok" || r.Text != "hello bob" || r.CID != res.CID || r.Public || !sameSet(r.Audience, b.Fingerprint, a.Fingerprint) ||
 		r.Author == nil || r.Author.Status != "good" || r.Author.Fingerprint != a.Fingerprint || r.Author.Name != "Alice" || r.Author.Verified {
 		t.Errorf("bob reads %+v %+v", r, r.Author)
 	}
@@ -144,7 +145,9 @@ func TestSession(t *testing.T) {
 	}
 
 	// Carol cannot read it until Alice adds her; Bob cannot add anyone.
-	if r := must(carol.Read(ctx, res.FeedText))(t); r.Status != "not-for-you" || r.CID != res.CID || len(r.Audience) != 2 || r.Message == "" {
+	// Carol knows Alice's key, not Bob's: his is named by its key ID.
+	if r := must(carol.Read(ctx, res.FeedText))(t); r.Status != "not-for-you" || r.CID != res.CID || len(r.Audience) != 2 ||
+		!slices.Contains(r.Audience, a.Fingerprint) || slices.Contains(r.Audience, b.Fingerprint) || r.Message == "" {
 		t.Errorf("carol reads %+v", r)
 	}
 	must(bob.AddContact(ctx, must(alice.ExportPublicKey(ctx, c.Fingerprint))(t), nil))(t)
@@ -172,8 +175,12 @@ func TestSession(t *testing.T) {
 	if r := must(bob.Read(ctx, self.Link))(t); r.Status != "not-for-you" {
 		t.Errorf("bob reads alice's note: %+v", r)
 	}
-	if r := must(alice.Read(ctx, self.Link))(t); r.Status != "ok" || len(r.Audience) != 1 {
+	if r := must(alice.Read(ctx, self.Link))(t); r.Status != "ok" || !sameSet(r.Audience, a.Fingerprint) {
 		t.Errorf("alice reads her note: %+v", r)
+	}
+	hidden := must(alice.Compose(ctx, session.ComposeRequest{Author: a.Fingerprint, Text: "quiet", Audience: "contacts", To: []string{b.Fingerprint}, Hidden: true}))(t)
+	if r := must(bob.Read(ctx, hidden.Link))(t); r.Status != "ok" || !sameSet(r.Audience, "hidden", "hidden") {
+		t.Errorf("bob reads a post with hidden recipients: %+v", r)
 	}
 	for what, req := range map[string]session.ComposeRequest{
 		"no recipients":       {Author: a.Fingerprint, Text: "x", Audience: "contacts"},
@@ -303,6 +310,11 @@ func TestImportPersona(t *testing.T) {
 	wantCode(t, "import of a public key", err, session.CodeBadInput)
 	_, err = s.ImportPersona(ctx, "junk", "")
 	wantCode(t, "import of junk", err, session.CodeCorrupt)
+}
+
+// sameSet reports whether got holds exactly want, in any order.
+func sameSet(got []string, want ...string) bool {
+	return slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(want)))
 }
 
 func TestCode(t *testing.T) {

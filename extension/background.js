@@ -195,21 +195,138 @@ function sameHandle(a, b) {
   return a.site === b.site && a.handle.toLowerCase() === b.handle.toLowerCase();
 }
 
-// names maps fingerprints to who they are, for showing an audience.
-async function names(v) {
+// ---- Naming a post's audience ----
+//
+// A post names its readers by the key IDs of their encryption subkeys
+// (ReadResult.audience); personas and contacts are known by the fingerprints
+// of their primary keys. keyIDs reads the key IDs of every key in an armored
+// public key (RFC 9580 5.5.4: v4, the last 8 octets of the SHA-1
+// fingerprint; v6, the first 8 of the SHA-256 one).
+
+function dearmor(armored) {
+  const lines = String(armored).split(/\r?\n/);
+  let i = lines.findIndex((l) => l.startsWith("-----BEGIN PGP"));
+  if (i < 0) return new Uint8Array();
+  // Armor headers ("Key: value") end at the first blank line.
+  for (i++; i < lines.length && lines[i].trim() !== ""; i++) {
+    if (!/^[\x21-\x7e]+: /.test(lines[i])) {
+      i--;
+      break;
+    }
+  }
+  let b64 = "";
+  for (i++; i < lines.length; i++) {
+    const l = lines[i].trim();
+    if (l.startsWith("=") || l.startsWith("-----END")) break;
+    b64 += l;
+  }
+  return fromBase64(b64);
+}
+
+// packets yields the OpenPGP packets of a key: {tag, body}.
+function* packets(b) {
+  let i = 0;
+  const u32 = (j) => ((b[j] << 24) | (b[j + 1] << 16) | (b[j + 2] << 8) | b[j + 3]) >>> 0;
+  while (i < b.length) {
+    const h = b[i++];
+    if (!(h & 0x80)) return;
+    let tag, len;
+    if (h & 0x40) {
+      tag = h & 0x3f;
+      const o = b[i++];
+      if (o < 192) len = o;
+      else if (o < 224) len = ((o - 192) << 8) + b[i++] + 192;
+      else if (o === 255) {
+        len = u32(i);
+        i += 4;
+      } else return; // partial lengths are not used in keys
+    } else {
+      tag = (h >> 2) & 0x0f;
+      const lt = h & 3;
+      if (lt === 0) len = b[i++];
+      else if (lt === 1) {
+        len = (b[i] << 8) | b[i + 1];
+        i += 2;
+      } else if (lt === 2) {
+        len = u32(i);
+        i += 4;
+      } else return;
+    }
+    yield { tag, body: b.subarray(i, i + len) };
+    i += len;
+  }
+}
+
+const hex = (bytes) => Array.from(bytes, (x) => x.toString(16).padStart(2, "0")).join("").toUpperCase();
+
+async function keyIDs(armored) {
+  const ids = [];
+  for (const p of packets(dearmor(armored))) {
+    if (p.tag !== 6 && p.tag !== 14) continue; // public key, public subkey
+    const n = p.body.length;
+    if (p.body[0] === 4) {
+      const data = new Uint8Array(3 + n);
+      data.set([0x99, n >> 8, n & 255]);
+      data.set(p.body, 3);
+      ids.push(hex(new Uint8Array(await crypto.subtle.digest("SHA-1", data)).slice(12)));
+    } else if (p.body[0] === 6) {
+      const data = new Uint8Array(5 + n);
+      data.set([0x9b, n >>> 24, (n >> 16) & 255, (n >> 8) & 255, n & 255]);
+      data.set(p.body, 5);
+      ids.push(hex(new Uint8Array(await crypto.subtle.digest("SHA-256", data)).slice(0, 8)));
+    }
+  }
+  return ids;
+}
+
+const keyIDCache = new Map(); // fingerprint -> key IDs
+
+async function keyIDsOf(v, fingerprint) {
+  if (!keyIDCache.has(fingerprint)) {
+    try {
+      keyIDCache.set(fingerprint, await keyIDs(await v.exportPublicKey(fingerprint)));
+    } catch {
+      return [];
+    }
+  }
+  return keyIDCache.get(fingerprint);
+}
+
+// people lists the personas and contacts with their key IDs.
+async function people(v) {
   const [personas, contacts] = await Promise.all([v.listPersonas(), v.listContacts()]);
   const all = [];
   for (const p of personas) all.push({ fingerprint: p.fingerprint, name: p.name, you: true });
-  for (const c of contacts) all.push({ fingerprint: c.fingerprint, name: c.name, verified: c.verified });
+  for (const c of contacts) all.push({ fingerprint: c.fingerprint, name: c.name });
+  for (const p of all) p.ids = await keyIDsOf(v, p.fingerprint);
   return all;
 }
 
-function describeAudience(ids, people) {
+function describeAudience(ids, known) {
   return (ids || []).map((id) => {
     const up = String(id).toUpperCase();
-    const who = people.find((p) => p.fingerprint === up || (up.length >= 16 && p.fingerprint.endsWith(up)));
-    return who ? { id: up, name: who.name, you: !!who.you } : { id: up };
+    const who = known.find((p) => p.ids.includes(up) || p.fingerprint === up);
+    return who ? { id: up, name: who.name, you: !!who.you, fingerprint: who.fingerprint } : { id: up };
   });
+}
+
+// learnAuthor adds the key with fingerprint to the contacts when the relay
+// has it and it claims the account that posted it.
+async function learnAuthor(v, fingerprint, seen) {
+  let keys;
+  try {
+    keys = await withTimeout(v.resolveKeys({ fingerprint }), 5000, () => []);
+  } catch {
+    return false;
+  }
+  const key = (keys || []).find((k) => k.fingerprint === fingerprint);
+  if (!key || !(key.handles || []).some((h) => sameHandle(h, seen))) return false;
+  try {
+    await v.addContact(key.armored, seen);
+  } catch {
+    return false;
+  }
+  return true;
 }
 
 // sendToTab tells the content script of the tab a frame lives in.
@@ -299,26 +416,40 @@ const extensionHandlers = {
 
   // Posts
 
-  async read({ payload }) {
+  // read opens a post. When the post is signed by a key Veil does not know
+  // and the site shows who posted it, the key is looked up on the relay;
+  // if it claims that account, it is remembered as a contact (not verified:
+  // that takes the proof on the profile) and the post is read again.
+  async read(args) {
+    const { payload } = args;
     if (typeof payload !== "string" || !payload) throw veilError("bad-input", "no payload");
     const v = await veil();
+    const started = Date.now();
+    const readOnce = (ms) =>
+      withTimeout(v.read(payload), ms, () => ({
+        status: "relay-unreachable",
+        message: "The relay did not answer within " + Math.round(ms / 1000) + " seconds.",
+      }));
     let result;
     try {
-      result = await withTimeout(v.read(payload), READ_TIMEOUT_MS, () => ({
-        status: "relay-unreachable",
-        message: "The relay did not answer within " + READ_TIMEOUT_MS / 1000 + " seconds.",
-      }));
+      result = await readOnce(READ_TIMEOUT_MS);
+      const seen = handleOf(args);
+      if (result.status === "ok" && result.author && result.author.status === "unknown-key" && seen) {
+        if (await learnAuthor(v, result.author.fingerprint, seen)) {
+          result = await readOnce(Math.max(2000, READ_TIMEOUT_MS - (Date.now() - started)));
+          if (result.author) result.author.learnedFrom = seen;
+        }
+      }
     } catch (e) {
       if (e && e.code === "locked") {
         return { status: "locked", message: "Unlock your persona in Veil's toolbar popup to read this post." };
       }
       throw e;
     }
-    const people = await names(v);
-    result.audienceNames = describeAudience(result.audience, people);
+    const known = await people(v);
+    result.audienceNames = describeAudience(result.audience, known);
     if (result.author) {
-      const me = people.find((p) => p.you && p.fingerprint === result.author.fingerprint);
-      result.mine = !!me;
+      result.mine = known.some((p) => p.you && p.fingerprint === result.author.fingerprint);
     }
     return result;
   },

@@ -36,6 +36,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/veilsocial/veil/relay"
+	"github.com/veilsocial/veil/wasmclient/persona"
+	"github.com/veilsocial/veil/wasmclient/relayclient"
 )
 
 // chromiumPath is Debian's Chromium; tests skip without it.
@@ -369,6 +371,12 @@ func newBrowser(t *testing.T, name, ext string, sites *fakeSites) *browser {
 	for _, h := range []string{"x.com", "twitter.com", "mobile.twitter.com", "www.facebook.com", "facebook.com", "web.facebook.com"} {
 		rules = append(rules, "MAP "+h+" 127.0.0.1:"+port)
 	}
+	// The profile is removed after Chromium has exited (t.TempDir would race
+	// with the browser's last writes).
+	profile, err := os.MkdirTemp("", "veil-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath),
 		chromedp.Flag("headless", "new"),
@@ -382,7 +390,7 @@ func newBrowser(t *testing.T, name, ext string, sites *fakeSites) *browser {
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("ignore-certificate-errors", true),
 		chromedp.Flag("host-resolver-rules", strings.Join(rules, ", ")),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.Flag("load-extension", ext),
 		chromedp.Flag("disable-extensions-except", ext),
 		chromedp.WindowSize(1280, 1000),
@@ -391,8 +399,21 @@ func newBrowser(t *testing.T, name, ext string, sites *fakeSites) *browser {
 	ctx, cancel := chromedp.NewContext(actx)
 	b := &browser{t: t, name: name, ctx: ctx, shots: screenshotDir(t), frames: map[target.ID]context.Context{}}
 	t.Cleanup(func() {
+		closeCtx, stop := context.WithTimeout(ctx, 10*time.Second)
+		defer stop()
+		chromedp.Cancel(closeCtx) // closes the browser and waits for it
 		cancel()
 		cancelAlloc()
+		for i := 0; ; i++ {
+			err := os.RemoveAll(profile)
+			if err == nil || i == 20 {
+				if err != nil {
+					t.Logf("removing the Chromium profile: %v", err)
+				}
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
 	})
 	if err := chromedp.Run(ctx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatalf("%s: starting Chromium: %v", name, err)
@@ -516,6 +537,7 @@ func (b *browser) popup() (context.Context, context.CancelFunc) {
 	err := chromedp.Run(tctx,
 		chromedp.Navigate("chrome-extension://"+b.extID+"/pages/popup.html"),
 		chromedp.WaitVisible(`#status[data-ready="true"]`),
+		chromedp.WaitReady(`body[data-loaded="true"]`),
 	)
 	tcancel()
 	if err != nil {
@@ -775,15 +797,48 @@ func (b *browser) clickNode(n *cdp.Node) {
 		if err != nil {
 			return err
 		}
-		q := box.Content
-		x, y := (q[0]+q[2]+q[4]+q[6])/4, (q[1]+q[3]+q[5]+q[7])/4
-		for _, typ := range []input.MouseType{input.MousePressed, input.MouseReleased} {
-			if err := input.DispatchMouseEvent(typ, x, y).WithButton(input.Left).WithClickCount(1).Do(ctx); err != nil {
+		return mouseClick(ctx, box.Content)
+	}))
+}
+
+// click waits for an element of the page that matches sel and clicks it
+// with the mouse.
+func (b *browser) click(sel string) {
+	b.t.Helper()
+	b.must(30*time.Second, "clicking "+sel, chromedp.ActionFunc(func(ctx context.Context) error {
+		for {
+			doc, err := dom.GetDocument().Do(ctx)
+			if err != nil {
 				return err
 			}
+			id, err := dom.QuerySelector(doc.NodeID, sel).Do(ctx)
+			if err == nil && id != 0 {
+				if err := dom.ScrollIntoViewIfNeeded().WithNodeID(id).Do(ctx); err != nil {
+					return err
+				}
+				box, err := dom.GetBoxModel().WithNodeID(id).Do(ctx)
+				if err != nil {
+					return err
+				}
+				return mouseClick(ctx, box.Content)
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(100 * time.Millisecond):
+			}
 		}
-		return nil
 	}))
+}
+
+func mouseClick(ctx context.Context, q dom.Quad) error {
+	x, y := (q[0]+q[2]+q[4]+q[6])/4, (q[1]+q[3]+q[5]+q[7])/4
+	for _, typ := range []input.MouseType{input.MousePressed, input.MouseReleased} {
+		if err := input.DispatchMouseEvent(typ, x, y).WithButton(input.Left).WithClickCount(1).Do(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // veilButton finds the Veil button Veil put in the site's composer.
@@ -830,6 +885,9 @@ func (b *browser) compose(text, audience string, to ...string) {
 	b.clickNode(b.veilButton())
 	ctx := b.composer()
 	b.screenshot("composer-open")
+	if to == nil {
+		to = []string{}
+	}
 	toJSON, _ := json.Marshal(to)
 	textJSON, _ := json.Marshal(text)
 	var ok bool
@@ -974,4 +1032,273 @@ func TestBrowserSavedTimeline(t *testing.T) {
 	b.must(20*time.Second, "scrolling back", chromedp.Evaluate(`window.scrollTo(0, 0); true`, nil))
 	time.Sleep(500 * time.Millisecond)
 	b.waitCards("settled cards after the changes", 60*time.Second, func(cs []card) bool { return len(cs) >= 1 && settled(cs) })
+}
+
+// waitPageText waits until a node of the page's DOM (closed shadow roots
+// included, as DevTools sees them) has text containing want.
+func (b *browser) waitPageText(what, want string, timeout time.Duration) {
+	b.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		found := b.pierced(func(n *cdp.Node) bool {
+			return n.NodeType == cdp.NodeTypeElement && n.NodeName == "P" && strings.Contains(nodeText(n), want)
+		})
+		if len(found) > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.screenshot("timeout-" + strings.ReplaceAll(what, " ", "-"))
+			b.t.Fatalf("%s: waiting for %s (%q)", b.name, what, want)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// waitEditor waits until the site's editor holds text containing want.
+func (b *browser) waitEditor(sel, want string) string {
+	b.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got := b.editorText(sel)
+		if strings.Contains(got, want) {
+			return got
+		}
+		if time.Now().After(deadline) {
+			b.screenshot("timeout-editor")
+			b.t.Fatalf("%s: the site's editor holds %q, want %q in it", b.name, got, want)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// addReaders lets the contact with fingerprint fpr read the post shown in
+// the card, through the card's "Add readers" form.
+func (b *browser) addReaders(c card, fpr string) {
+	b.t.Helper()
+	var done string
+	err := eval(b.attach(c.target), 60*time.Second, fmt.Sprintf(`(async () => {
+		const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+		const card = document.getElementById("card");
+		[...card.querySelectorAll("button")].find((b) => b.textContent.startsWith("Add readers")).click();
+		let box;
+		for (let i = 0; i < 200 && !box; i++) { box = card.querySelector('input[value="%s"]'); if (!box) await sleep(100); }
+		if (!box) return "no checkbox for the contact: " + card.innerText;
+		box.checked = true;
+		card.querySelector('form button[type="submit"]').click();
+		for (let i = 0; i < 400; i++) {
+			const s = card.querySelector('[data-role="shared"]');
+			if (s) return s.textContent;
+			await sleep(100);
+		}
+		return "timeout: " + card.innerText;
+	})()`, fpr), &done)
+	if err != nil || !strings.HasPrefix(done, "Done") {
+		b.t.Fatalf("%s: adding a reader: %v %s", b.name, err, done)
+	}
+}
+
+func findCard(cs []card, f func(card) bool) (card, bool) {
+	for _, c := range cs {
+		if f(c) {
+			return c, true
+		}
+	}
+	return card{}, false
+}
+
+// TestBrowserConversation is the story of one encrypted post on X, each
+// person in a Chromium of their own: Alice finds Bob by his handle, checks
+// the proof on his profile and writes to him in Veil's composer; the text
+// lands in X's composer and she posts it. Bob reads it inline, and the page's
+// own scripts cannot; Carol cannot read it until Alice lets her.
+func TestBrowserConversation(t *testing.T) {
+	needChromium(t)
+	ext := buildExtension(t)
+	rl := startRelay(t)
+	sites := startSites(t)
+	sites.setUser("twitter", "alice", "Alice Martin", "")
+	sites.setUser("twitter", "carol", "Carol Diaz", "")
+
+	people := map[string]*browser{}
+	var fpr = map[string]string{}
+	var wg sync.WaitGroup
+	for _, p := range []struct{ handle, name string }{{"alice", "Alice Martin"}, {"bob", "Bob Tanaka"}, {"carol", "Carol Diaz"}} {
+		people[p.handle] = newBrowser(t, p.handle, ext, sites)
+		wg.Add(1)
+		go func(b *browser) {
+			defer wg.Done()
+			b.waitWasm()
+		}(people[p.handle])
+	}
+	wg.Wait()
+	for _, p := range []struct{ handle, name string }{{"alice", "Alice Martin"}, {"bob", "Bob Tanaka"}, {"carol", "Carol Diaz"}} {
+		fpr[p.handle] = people[p.handle].setup(rl.URL(), p.name, p.handle, "")
+	}
+	alice, bob, carol := people["alice"], people["bob"], people["carol"]
+	sites.setUser("twitter", "bob", "Bob Tanaka", "Writes about small software. Encrypted posts welcome. openpgp4fpr:"+fpr["bob"])
+
+	// Alice finds Bob by his handle, then his profile proves the key is his.
+	alice.addContactByHandle("twitter", "bob", fpr["bob"])
+	alice.open("x.com", "alice", "/bob")
+	alice.waitPageText("the proof on Bob's profile", "verified for @bob", 30*time.Second)
+	alice.screenshot("profile-proof")
+	var verified string
+	for _, c := range alice.contacts() {
+		if c.Fingerprint == fpr["bob"] {
+			verified = c.Verified
+		}
+	}
+	if verified != "proof" {
+		t.Errorf("after Bob's profile, Alice's contact for Bob is verified %q, want \"proof\"", verified)
+	}
+
+	// Alice writes to Bob; the feed text lands in X's composer; she posts it.
+	const secret = "Bob: the rehearsal moved to Thursday 7pm, room 4. Bring the blue folder."
+	alice.open("x.com", "alice", "/home")
+	alice.compose(secret, "contacts", fpr["bob"])
+	feedText := alice.waitEditor(`[data-testid="tweetTextarea_0"]`, "Encrypted with Veil")
+	if strings.Contains(feedText, "rehearsal") {
+		t.Fatalf("the site's composer got the plaintext: %q", feedText)
+	}
+	if ts := alice.extensionTargets("/pages/composer.html"); len(ts) != 0 {
+		t.Errorf("the encrypted composer is still open after inserting")
+	}
+	alice.screenshot("composer-filled")
+	alice.click(`[data-testid="tweetButtonInline"]:not([disabled])`)
+	select {
+	case p := <-sites.posted:
+		if strings.Contains(p.Text, "rehearsal") || !strings.Contains(p.Text, "Encrypted with Veil") {
+			t.Fatalf("X received %q", p.Text)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the post never reached X")
+	}
+	// Alice reads her own post.
+	mine := func(c card) bool { return c.Status == "ok" && c.Body == secret }
+	alice.waitCards("Alice's own post, decrypted", 60*time.Second, func(cs []card) bool { _, ok := findCard(cs, mine); return ok })
+
+	// Bob reads it inline.
+	bob.open("x.com", "bob", "/home")
+	cs := bob.waitCards("Bob's decrypted card", 60*time.Second, func(cs []card) bool { _, ok := findCard(cs, mine); return ok && settled(cs) })
+	c, _ := findCard(cs, mine)
+	if !strings.Contains(c.Author, "Alice Martin") {
+		t.Errorf("Bob's card names the author %q", c.Author)
+	}
+	if !strings.Contains(c.Audience, "you (Bob Tanaka)") {
+		t.Errorf("Bob's card shows the audience %q", c.Audience)
+	}
+	if !strings.Contains(c.Text, "Posted by @alice") {
+		t.Errorf("Bob's card does not say who posted it on X: %q", c.Text)
+	}
+	shot := bob.screenshot("decrypted")
+	if os.Getenv("VEIL_UPDATE_DOCS") != "" && shot != "" {
+		if err := copyFile(shot, "../docs/img/extension-x-timeline.png"); err != nil {
+			t.Error(err)
+		}
+	}
+
+	// The page's own scripts never see the plaintext (they try everything
+	// hostile.js does), and never even see Veil's shadow roots.
+	report := bob.hostileReport()
+	if strings.Contains(report, "rehearsal") || strings.Contains(report, secret) {
+		t.Errorf("the page's scripts read the plaintext")
+	}
+	if !strings.Contains(report, "Encrypted with Veil") {
+		t.Errorf("the hostile script's report looks empty (%d bytes): the check above proves nothing", len(report))
+	}
+	var roots int
+	bob.must(10*time.Second, "counting shadow roots", chromedp.Evaluate(`window.__hostile.shadowRootsSeen()`, &roots))
+	if roots != 0 {
+		t.Errorf("the page's patched attachShadow saw %d of Veil's shadow roots", roots)
+	}
+
+	// Carol is not among the readers.
+	carol.open("x.com", "carol", "/home")
+	cs = carol.waitCards("Carol's cards", 60*time.Second, func(cs []card) bool { return len(cs) == 4 && settled(cs) })
+	if n := countStatus(cs, "not-for-you"); n != 2 {
+		t.Errorf("Carol sees %d posts as not for her, want 2 (Alice's and the saved one): %+v", n, cs)
+	}
+	if _, ok := findCard(cs, mine); ok {
+		t.Fatalf("Carol read Alice's post to Bob")
+	}
+	carol.screenshot("not-for-you")
+
+	// Alice lets Carol read it: a share on the relay, from her own card.
+	alice.addContactByHandle("twitter", "carol", fpr["carol"])
+	alice.open("x.com", "alice", "/home")
+	cs = alice.waitCards("Alice's own post", 60*time.Second, func(cs []card) bool { _, ok := findCard(cs, mine); return ok })
+	c, _ = findCard(cs, mine)
+	alice.addReaders(c, fpr["carol"])
+	alice.screenshot("added-carol")
+
+	carol.open("x.com", "carol", "/home")
+	cs = carol.waitCards("Carol's decrypted card", 60*time.Second, func(cs []card) bool { _, ok := findCard(cs, mine); return ok && settled(cs) })
+	if n := countStatus(cs, "not-for-you"); n != 1 {
+		t.Errorf("after the share Carol sees %d posts as not for her, want 1: %+v", n, cs)
+	}
+	carol.screenshot("decrypted-after-share")
+}
+
+// TestBrowserFacebook runs the Facebook adapter on the saved Facebook pages:
+// the feed's Veil posts get cards, the "Create post" dialog gets a Veil
+// button whose text lands in Facebook's editor, and a profile's Intro bio
+// proves a key.
+func TestBrowserFacebook(t *testing.T) {
+	needChromium(t)
+	ext := buildExtension(t)
+	rl := startRelay(t)
+	sites := startSites(t)
+	sites.setUser("facebook", "alice.martin", "Alice Martin", "")
+
+	// Bob's key, made and published outside the browser, claims his Facebook.
+	bob, err := persona.New(persona.Options{Name: "Bob Tanaka", Email: "bob@example.org", Claims: []persona.Claim{{Site: "facebook", Handle: "bob.tanaka"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := bob.ArmoredPublicKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := relayclient.New(rl.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rc.PublishKey(t.Context(), pub); err != nil {
+		t.Fatal(err)
+	}
+	sites.setUser("facebook", "bob.tanaka", "Bob Tanaka", "Writes about small software. openpgp4fpr:"+bob.Fingerprint())
+
+	b := newBrowser(t, "alice", ext, sites)
+	b.waitWasm()
+	b.setup(rl.URL(), "Alice Martin", "", "alice.martin")
+
+	b.open("www.facebook.com", "alice.martin", "/")
+	cs := b.waitCards("the feed's cards", 60*time.Second, func(cs []card) bool { return len(cs) == 2 && settled(cs) })
+	if _, ok := findCard(cs, func(c card) bool { return c.Status == "ok" && strings.Contains(c.Body, "Garden party photos") }); !ok {
+		t.Errorf("the public post was not read: %+v", cs)
+	}
+	if countStatus(cs, "not-for-you") != 1 {
+		t.Errorf("the post for someone else is not \"not for you\": %+v", cs)
+	}
+	b.screenshot("feed")
+
+	// A note to herself, written in Veil's composer inside Facebook's dialog.
+	const note = "Reminder to self: renew the allotment lease before June."
+	b.click(`[data-fixture="open-composer"]`)
+	b.compose(note, "self")
+	b.waitEditor(`[role="dialog"] [contenteditable="true"]`, "Encrypted with Veil")
+	b.screenshot("composer-filled")
+	b.click(`[role="dialog"] [aria-label="Post"][aria-disabled="false"]`)
+	b.waitCards("the note, decrypted", 60*time.Second, func(cs []card) bool {
+		_, ok := findCard(cs, func(c card) bool { return c.Status == "ok" && c.Body == note })
+		return ok
+	})
+	if strings.Contains(b.hostileReport(), "allotment lease") {
+		t.Errorf("Facebook's page scripts read the plaintext")
+	}
+
+	// Bob's profile: its Intro names his key, and his key claims the profile.
+	b.open("www.facebook.com", "alice.martin", "/bob.tanaka")
+	b.waitPageText("the proof on Bob's profile", "verified for facebook.com/bob.tanaka", 30*time.Second)
+	b.screenshot("profile-proof")
 }

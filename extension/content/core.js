@@ -285,15 +285,16 @@
       root.append(p);
     };
     if (res.error) line("bad", "Veil could not check this profile's key: " + res.error);
+    const account = site.account ? site.account(handle) : handle;
     for (const proof of res.proofs || []) {
       const who = proof.name ? " (" + proof.name + ")" : "";
       const fp = groups(proof.fingerprint);
       switch (proof.status) {
         case "verified":
-          line("verified", "✓ Veil: key " + fp + who + " verified for @" + handle);
+          line("verified", "✓ Veil: key " + fp + who + " verified for " + account);
           break;
         case "mismatch":
-          line("bad", "⚠ Veil: the key " + fp + " named here does not claim @" + handle);
+          line("bad", "⚠ Veil: the key " + fp + " named here does not claim " + account);
           break;
         case "key-unavailable":
           line("warn", "Veil: key " + fp + " is not on the relay");

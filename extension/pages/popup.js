@@ -295,4 +295,8 @@ $("restore-form").addEventListener("submit", (ev) => {
   });
 });
 
-loadStatus().then(() => Promise.all([loadPersonas(), loadContacts()]));
+loadStatus()
+  .then(() => Promise.all([loadPersonas(), loadContacts()]))
+  .finally(() => {
+    document.body.dataset.loaded = "true";
+  });

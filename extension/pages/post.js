@@ -62,13 +62,15 @@ function showState(status, message, retry) {
 function audienceLine(result) {
   const named = [];
   let others = 0;
+  let hidden = 0;
   for (const a of result.audienceNames || []) {
     if (a.name) named.push(a.you ? "you (" + a.name + ")" : a.name);
+    else if (a.id === "HIDDEN") hidden++;
     else others++;
   }
-  if (!named.length && !others) return "";
   if (others) named.push(others === 1 ? "1 other key" : others + " other keys");
-  return "To: " + named.join(", ");
+  if (hidden) named.push(hidden === 1 ? "1 hidden reader" : hidden + " hidden readers");
+  return named.length ? "To: " + named.join(", ") : "";
 }
 
 function showPost(r) {
@@ -83,7 +85,9 @@ function showPost(r) {
   signer.dataset.role = "author";
   if (a.status === "good") {
     signer.append("Signed by " + (a.name || "an unnamed key") + " · " + shortFingerprint(a.fingerprint) + " · ");
-    signer.append(a.verified ? el("span", "ok", "✓ verified key") : el("span", "", "key not verified"));
+    if (a.verified) signer.append(el("span", "ok", "✓ verified key"));
+    else if (a.learnedFrom) signer.append("key learned from @" + a.learnedFrom.handle + "'s post, not verified");
+    else signer.append("key not verified");
   } else if (a.status === "unknown-key") {
     signer.append("Signed by a key Veil does not know: " + shortFingerprint(a.fingerprint));
   } else if (a.status === "bad") {
@@ -135,10 +139,10 @@ function shareForm(r) {
       box.append(el("p", "state bad", e.message));
       return;
     }
-    const already = new Set((r.audienceNames || []).map((a) => a.id));
+    const already = new Set((r.audienceNames || []).map((a) => a.fingerprint).filter(Boolean));
     const form = el("form");
     for (const c of contacts) {
-      if ([...already].some((id) => c.fingerprint.endsWith(id))) continue;
+      if (already.has(c.fingerprint)) continue;
       const label = el("label");
       const cb = el("input");
       cb.type = "checkbox";
@@ -184,7 +188,7 @@ async function open() {
   let r;
   try {
     // The worker answers within 20 s (it says "relay unreachable" then); this is the backstop.
-    r = await veilCall("read", { payload: params.p }, 25000);
+    r = await veilCall("read", { payload: params.p, site: params.site, handle: params.handle }, 25000);
   } catch (e) {
     if (e.code === "timeout") showState("relay-unreachable", "Veil did not answer in time.", true);
     else showState(e.code, e.message, true);

@@ -71,6 +71,8 @@
 
   globalThis.veilSite = {
     site: "facebook",
+    // How the site names an account, in Veil's messages.
+    account: (handle) => "facebook.com/" + handle,
 
     post: {
       root: '[role="article"]',

@@ -56,6 +56,8 @@
 
   globalThis.veilSite = {
     site: "twitter",
+    // How the site names an account, in Veil's messages.
+    account: (handle) => "@" + handle,
 
     post: {
       // One post in a timeline, a profile or a conversation.

@@ -177,7 +177,8 @@
     }
   }
 
-  const sentinel = document.querySelector('[data-fixture="sentinel"]');
+  // The news feed is endless; a profile shows its own few posts.
+  const sentinel = profile ? null : document.querySelector('[data-fixture="sentinel"]');
   if (sentinel) {
     new IntersectionObserver((entries) => {
       if (entries.some((e) => e.isIntersecting)) appendFiller(3);

@@ -101,7 +101,7 @@
     for (const s of names) {
       if (s.children.length) continue;
       if (s.textContent.startsWith("@")) s.textContent = "@" + t.handle;
-      else if (s.textContent.trim()) s.textContent = t.name;
+      else if (s.textContent.trim() && s.textContent.trim() !== "·") s.textContent = t.name;
     }
     const time = cell.querySelector("time");
     const d = new Date(t.time || Date.now());
@@ -240,7 +240,8 @@
     }
   }
 
-  const sentinel = document.querySelector('[data-fixture="sentinel"]');
+  // The home timeline is endless; a profile shows its own few tweets.
+  const sentinel = profileHandle ? null : document.querySelector('[data-fixture="sentinel"]');
   if (sentinel) {
     new IntersectionObserver((entries) => {
       if (entries.some((e) => e.isIntersecting)) {
@@ -263,6 +264,10 @@
     appendFiller,
   };
 
-  if (selfName && me !== "alice") selfName.textContent = me;
-  loadProfile().then(loadTimeline);
+  async function loadMe() {
+    const res = await fetch("/i/api/users/" + encodeURIComponent(me));
+    if (res.ok && selfName) selfName.textContent = (await res.json()).name;
+  }
+
+  loadMe().then(loadProfile).then(loadTimeline);
 })();

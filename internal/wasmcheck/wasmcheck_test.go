@@ -37,7 +37,8 @@ var forbidden = []struct{ pattern, why string }{
 	{"github.com/ethereum/go-ethereum/core", "Ethereum node code"},
 	{"github.com/ethereum/go-ethereum/rpc", "Ethereum node code"},
 	{"github.com/ethereum/go-ethereum/ethclient/simulated", "Ethereum simulated chain"},
-	{"net/http/httptest", "test servers"},
+	{"net/http", "an HTTP stack (~5 MB of wasm): relayclient's requests go through the bridge's fetch transport"},
+	{"crypto/tls", "TLS (the browser does it)"},
 }
 
 // forbiddenBy reports why the wasm build must not import path, or false if it may.

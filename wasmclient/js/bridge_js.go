@@ -23,17 +23,21 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall/js"
 	"time"
 
 	"github.com/veilsocial/veil/wasmclient/persona"
+	"github.com/veilsocial/veil/wasmclient/relayclient"
 	"github.com/veilsocial/veil/wasmclient/session"
 )
 
@@ -65,7 +69,7 @@ func newVeil(_ js.Value, args []js.Value) any {
 		if relay.Type() != js.TypeString {
 			return nil, badInput("options.relay is not a URL")
 		}
-		s, err := session.New(session.Config{Storage: jsStorage{st}, Relay: relay.String()})
+		s, err := session.New(session.Config{Storage: jsStorage{st}, Relay: relay.String(), Transport: fetchTransport{}})
 		if err != nil {
 			return nil, err
 		}
@@ -499,4 +503,67 @@ func rejection(reason js.Value) error {
 		return errors.New(reason.Get("message").String())
 	}
 	return fmt.Errorf("rejected: %s", js.Global().Call("String", reason).String())
+}
+
+// fetchTransport sends relay requests with the browser's fetch, so that the
+// wasm carries no HTTP client of its own (net/http would more than double
+// its size). Like jsStorage it waits for Promises: goroutines only.
+type fetchTransport struct{}
+
+// headersBrowsersSet are request headers fetch refuses or sets itself.
+var headersBrowsersSet = map[string]bool{"user-agent": true, "content-length": true, "host": true}
+
+func (fetchTransport) RoundTrip(ctx context.Context, req *relayclient.Request) (*relayclient.Response, error) {
+	fetch := js.Global().Get("fetch")
+	if fetch.Type() != js.TypeFunction {
+		return nil, errors.New("relayclient: this JavaScript has no fetch")
+	}
+	init := js.Global().Get("Object").New()
+	init.Set("method", req.Method)
+	init.Set("redirect", "error") // a relay answers; it does not send clients elsewhere
+	init.Set("credentials", "omit")
+	h := js.Global().Get("Object").New()
+	for k, v := range req.Header {
+		if !headersBrowsersSet[k] {
+			h.Set(k, v)
+		}
+	}
+	init.Set("headers", h)
+	if req.Body != nil {
+		b := js.Global().Get("Uint8Array").New(len(req.Body))
+		js.CopyBytesToJS(b, req.Body)
+		init.Set("body", b)
+	}
+	abort := js.Global().Get("AbortController").New()
+	init.Set("signal", abort.Get("signal"))
+	stop := context.AfterFunc(ctx, func() { abort.Call("abort") })
+	defer stop()
+
+	p, err := recoveredCall(func() js.Value { return fetch.Invoke(req.URL, init) })
+	if err == nil {
+		p, err = await(p)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			err = fmt.Errorf("%w (%v)", ctx.Err(), err)
+		}
+		return nil, fmt.Errorf("%w: %w", relayclient.ErrUnreachable, err)
+	}
+	resp := &relayclient.Response{Status: p.Get("status").Int(), Header: relayclient.Header{}, ContentLength: -1}
+	entries := js.Global().Get("Array").Call("from", p.Get("headers").Call("entries"))
+	for i := range entries.Length() {
+		kv := entries.Index(i)
+		resp.Header.Set(kv.Index(0).String(), kv.Index(1).String())
+	}
+	if n, err := strconv.ParseInt(resp.Header.Get("Content-Length"), 10, 64); err == nil {
+		resp.ContentLength = n
+	}
+	buf, err := await(p.Call("arrayBuffer"))
+	if err != nil {
+		return nil, fmt.Errorf("%w: reading the answer: %w", relayclient.ErrUnreachable, err)
+	}
+	body := make([]byte, buf.Get("byteLength").Int())
+	js.CopyBytesToGo(body, js.Global().Get("Uint8Array").New(buf))
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	return resp, nil
 }

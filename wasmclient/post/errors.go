@@ -2,9 +2,6 @@ package post
 
 import (
 	"errors"
-	"net"
-	"net/http"
-	"net/url"
 
 	"github.com/veilsocial/veil/wasmclient/relayclient"
 )
@@ -49,14 +46,12 @@ func unreachable(err error) bool {
 	var re *relayclient.Error
 	if errors.As(err, &re) {
 		switch re.Status {
-		case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		case 502, 503, 504: // a gateway in front of a relay that is down
 			return true
 		}
 		return false
 	}
-	var ue *url.Error // what http.Client.Do returns for a failed exchange
-	var ne net.Error
-	return errors.As(err, &ue) || errors.As(err, &ne)
+	return errors.Is(err, relayclient.ErrUnreachable)
 }
 
 func relayError(op string, err error) error {

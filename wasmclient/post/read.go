@@ -5,9 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
-	"time"
 
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 	"github.com/ipfs/go-cid"
@@ -100,29 +98,6 @@ func TargetOf(ctx context.Context, p payload.Payload) (Target, error) {
 		return TargetOf(ctx, q)
 	}
 	return Target{}, payload.ErrNotVeil
-}
-
-// resolveShortLink asks a link shortener (t.co, fb.me) where a link goes,
-// without going there.
-func resolveShortLink(ctx context.Context, link string) (string, error) {
-	hc := &http.Client{
-		Timeout:       30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodHead, link, nil)
-	if err != nil {
-		return "", err
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return "", &RelayError{Op: "resolving " + link, Err: err}
-	}
-	resp.Body.Close()
-	loc := resp.Header.Get("Location")
-	if loc == "" {
-		return "", fmt.Errorf("%w: %s does not redirect anywhere (%s)", payload.ErrNotVeil, link, resp.Status)
-	}
-	return loc, nil
 }
 
 // Fetched is a post's message with the shares its relay has for it.

@@ -66,9 +66,10 @@ func TestUnreachable(t *testing.T) {
 		err  error
 		want bool
 	}{
-		{&url.Error{Op: "Get", URL: "http://127.0.0.1:1/v1/blobs/x", Err: errors.New("connection refused")}, true},
-		{fmt.Errorf("relayclient: GET /v1/blobs/x: %w", &url.Error{Op: "Get", Err: context.DeadlineExceeded}), true},
-		{&net.OpError{Op: "dial", Err: errors.New("no route")}, true},
+		// What relayclient's transports return for a failed exchange.
+		{fmt.Errorf("%w: %w", relayclient.ErrUnreachable, &url.Error{Op: "Get", URL: "http://127.0.0.1:1/v1/blobs/x", Err: errors.New("connection refused")}), true},
+		{fmt.Errorf("relayclient: GET /v1/blobs/x: %w: %w", relayclient.ErrUnreachable, &url.Error{Op: "Get", Err: context.DeadlineExceeded}), true},
+		{&net.OpError{Op: "dial", Err: errors.New("no route")}, false}, // not from a transport
 		{&relayclient.Error{Status: 502}, true},
 		{&relayclient.Error{Status: 503, Code: "unavailable"}, true},
 		{&relayclient.Error{Status: 404, Code: "not_found"}, false},

@@ -6,7 +6,6 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"fmt"
-	"net/http"
 
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
@@ -64,7 +63,7 @@ type UploadOptions struct {
 // is checked against msg (see VerifyBlob): for a blob within the raw-block
 // limit it is BlobCID(msg).
 func (c *Client) Upload(ctx context.Context, msg []byte, opts UploadOptions) (cid.Cid, error) {
-	h := http.Header{}
+	h := Header{}
 	if opts.ShareKey != nil {
 		if len(opts.ShareKey) != ed25519.PublicKeySize {
 			return cid.Undef, fmt.Errorf("relayclient: share key of %d bytes", len(opts.ShareKey))
@@ -83,7 +82,7 @@ func (c *Client) Upload(ctx context.Context, msg []byte, opts UploadOptions) (ci
 		CID  string `json:"cid"`
 		Size int64  `json:"size"`
 	}
-	r := request{method: http.MethodPost, path: "/v1/blobs", header: h, body: msg, ctype: "application/octet-stream"}
+	r := request{method: "POST", path: "/v1/blobs", header: h, body: msg, ctype: "application/octet-stream"}
 	if err := c.doJSON(ctx, r, &out); err != nil {
 		return cid.Undef, err
 	}
@@ -106,7 +105,7 @@ func (c *Client) Get(ctx context.Context, id cid.Cid) ([]byte, error) {
 	if !id.Defined() {
 		return nil, fmt.Errorf("relayclient: undefined CID")
 	}
-	resp, err := c.do(ctx, request{method: http.MethodGet, path: "/v1/blobs/" + id.String(), want: http.StatusOK})
+	resp, err := c.do(ctx, request{method: "GET", path: "/v1/blobs/" + id.String(), want: 200})
 	if err != nil {
 		return nil, err
 	}

@@ -1,13 +1,11 @@
 package relayclient
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"strings"
 )
@@ -22,17 +20,13 @@ const maxJSON = 32 << 20
 // Client talks to one relay. It is safe for concurrent use.
 type Client struct {
 	base    *url.URL
-	hc      *http.Client
+	tr      Transport
 	ua      string
 	maxBlob int64
 }
 
 // Option configures a Client.
 type Option func(*Client)
-
-// WithHTTPClient makes the client send its requests with hc (default
-// http.DefaultClient; in the browser it goes through fetch either way).
-func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.hc = hc } }
 
 // WithUserAgent sets the User-Agent of requests (browsers may ignore it).
 func WithUserAgent(ua string) Option { return func(c *Client) { c.ua = ua } }
@@ -52,7 +46,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
-	c := &Client{base: u, hc: http.DefaultClient, ua: "veil-relayclient", maxBlob: DefaultMaxBlobSize}
+	c := &Client{base: u, tr: defaultTransport(), ua: "veil-relayclient", maxBlob: DefaultMaxBlobSize}
 	for _, o := range opts {
 		o(c)
 	}
@@ -76,7 +70,7 @@ type request struct {
 	method string
 	path   string
 	query  url.Values
-	header http.Header
+	header Header
 	body   []byte
 	ctype  string
 	// want is the success status; 0 accepts any 2xx.
@@ -85,17 +79,10 @@ type request struct {
 
 // do sends r and returns the response of a successful call, whose body the
 // caller must close; a failure status becomes an *Error.
-func (c *Client) do(ctx context.Context, r request) (*http.Response, error) {
-	var body io.Reader
-	if r.body != nil {
-		body = bytes.NewReader(r.body)
-	}
-	req, err := http.NewRequestWithContext(ctx, r.method, c.endpoint(r.path, r.query), body)
-	if err != nil {
-		return nil, fmt.Errorf("relayclient: %w", err)
-	}
-	for k, vs := range r.header {
-		req.Header[k] = vs
+func (c *Client) do(ctx context.Context, r request) (*Response, error) {
+	req := &Request{Method: r.method, URL: c.endpoint(r.path, r.query), Header: Header{}, Body: r.body}
+	for k, v := range r.header {
+		req.Header.Set(k, v)
 	}
 	if r.ctype != "" {
 		req.Header.Set("Content-Type", r.ctype)
@@ -103,17 +90,17 @@ func (c *Client) do(ctx context.Context, r request) (*http.Response, error) {
 	if c.ua != "" {
 		req.Header.Set("User-Agent", c.ua)
 	}
-	resp, err := c.hc.Do(req)
+	resp, err := c.tr.RoundTrip(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("relayclient: %s %s: %w", r.method, r.path, err)
 	}
-	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
+	ok := resp.Status >= 200 && resp.Status < 300
 	if r.want != 0 {
-		ok = resp.StatusCode == r.want
+		ok = resp.Status == r.want
 	}
 	if !ok {
 		defer resp.Body.Close()
-		return nil, ResponseError(resp)
+		return nil, responseError(resp.Status, resp.Header, resp.Body)
 	}
 	return resp, nil
 }
@@ -121,7 +108,7 @@ func (c *Client) do(ctx context.Context, r request) (*http.Response, error) {
 // doJSON sends r and decodes the JSON answer into out.
 func (c *Client) doJSON(ctx context.Context, r request, out any) error {
 	if r.header == nil {
-		r.header = http.Header{}
+		r.header = Header{}
 	}
 	r.header.Set("Accept", "application/json")
 	resp, err := c.do(ctx, r)
@@ -175,7 +162,7 @@ type Limits struct {
 // Info asks the relay about itself.
 func (c *Client) Info(ctx context.Context) (*Info, error) {
 	var info Info
-	if err := c.doJSON(ctx, request{method: http.MethodGet, path: "/v1/info"}, &info); err != nil {
+	if err := c.doJSON(ctx, request{method: "GET", path: "/v1/info"}, &info); err != nil {
 		return nil, err
 	}
 	if info.Software != "" && info.Software != "veil" {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -60,45 +59,47 @@ func (e *Error) Error() string {
 func (e *Error) Is(target error) bool {
 	switch target {
 	case ErrNotFound:
-		return e.Status == http.StatusNotFound
+		return e.Status == 404
 	case ErrUnauthorized:
-		return e.Status == http.StatusUnauthorized
+		return e.Status == 401
 	case ErrRateLimited:
-		return e.Status == http.StatusTooManyRequests
+		return e.Status == 429
 	case ErrTooLarge:
-		return e.Status == http.StatusRequestEntityTooLarge
+		return e.Status == 413
 	}
 	return false
 }
 
+// httpTime is the date format of HTTP headers (RFC 9110's IMF-fixdate).
+const httpTime = "Mon, 02 Jan 2006 15:04:05 GMT"
+
 // maxErrorBody bounds how much of an error answer is read.
 const maxErrorBody = 64 << 10
 
-// ResponseError turns a response with a failure status into an *Error, such
-// as a refused WebSocket upgrade for a Dialer. It reads (a bounded part of)
-// the body and leaves closing it to the caller.
-func ResponseError(resp *http.Response) *Error {
-	e := &Error{Status: resp.StatusCode}
-	if s := resp.Header.Get("Retry-After"); s != "" {
+// responseError turns an answer with a failure status into an *Error. It
+// reads (a bounded part of) the body and leaves closing it to the caller.
+func responseError(status int, h Header, body io.Reader) *Error {
+	e := &Error{Status: status}
+	if s := h.Get("Retry-After"); s != "" {
 		if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil && n >= 0 {
 			e.RetryAfter = time.Duration(n) * time.Second
-		} else if t, err := http.ParseTime(s); err == nil {
+		} else if t, err := time.Parse(httpTime, s); err == nil {
 			e.RetryAfter = max(0, time.Until(t))
 		}
 	}
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	b, _ := io.ReadAll(io.LimitReader(body, maxErrorBody))
 	var doc struct {
 		Error *struct {
 			Code    string `json:"code"`
 			Message string `json:"message"`
 		} `json:"error"`
 	}
-	if json.Unmarshal(body, &doc) == nil && doc.Error != nil && doc.Error.Code != "" {
+	if json.Unmarshal(b, &doc) == nil && doc.Error != nil && doc.Error.Code != "" {
 		e.Code, e.Message = doc.Error.Code, doc.Error.Message
 		return e
 	}
-	e.Message = http.StatusText(resp.StatusCode)
-	if snippet := printable(body, 200); snippet != "" {
+	e.Message = statusText(status)
+	if snippet := printable(b, 200); snippet != "" {
 		e.Message += ": " + snippet
 	}
 	return e

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -44,7 +43,7 @@ func (c *Client) PublishKey(ctx context.Context, key []byte) (SubmitResult, erro
 		ctype = "application/octet-stream"
 	}
 	var res SubmitResult
-	err := c.doJSON(ctx, request{method: http.MethodPost, path: "/v1/keys", body: key, ctype: ctype}, &res)
+	err := c.doJSON(ctx, request{method: "POST", path: "/v1/keys", body: key, ctype: ctype}, &res)
 	return res, err
 }
 
@@ -119,7 +118,7 @@ func (c *Client) LookupKeys(ctx context.Context, q Query) ([]KeyRecord, error) {
 	var out struct {
 		Keys []KeyRecord `json:"keys"`
 	}
-	err = c.doJSON(ctx, request{method: http.MethodGet, path: "/v1/keys", query: v}, &out)
+	err = c.doJSON(ctx, request{method: "GET", path: "/v1/keys", query: v}, &out)
 	if isNotFound(err) {
 		return nil, nil
 	}
@@ -142,7 +141,7 @@ func (c *Client) GetKey(ctx context.Context, fingerprint string) (*KeyRecord, er
 		return nil, fmt.Errorf("relayclient: fingerprint %q: want 40 or 64 hex digits", fingerprint)
 	}
 	var rec KeyRecord
-	if err := c.doJSON(ctx, request{method: http.MethodGet, path: "/v1/keys/" + fpr}, &rec); err != nil {
+	if err := c.doJSON(ctx, request{method: "GET", path: "/v1/keys/" + fpr}, &rec); err != nil {
 		return nil, err
 	}
 	if err := rec.check(Query{Fingerprint: fpr}); err != nil {

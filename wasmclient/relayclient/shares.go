@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/http"
 	"sort"
 	"strings"
 	"time"
@@ -133,7 +132,7 @@ func (c *Client) ShareList(ctx context.Context, id cid.Cid) ([]ShareRecord, erro
 		CID    string        `json:"cid"`
 		Shares []ShareRecord `json:"shares"`
 	}
-	err := c.doJSON(ctx, request{method: http.MethodGet, path: "/v1/shares/" + id.String()}, &out)
+	err := c.doJSON(ctx, request{method: "GET", path: "/v1/shares/" + id.String()}, &out)
 	if isNotFound(err) {
 		return nil, nil
 	}
@@ -191,13 +190,13 @@ func (c *Client) PublishShare(ctx context.Context, id cid.Cid, share []byte, key
 		return 0, fmt.Errorf("relayclient: share key of %d bytes", len(key))
 	}
 	sig := ShareSignature(key, id.String(), share)
-	h := http.Header{}
+	h := Header{}
 	h.Set(HeaderShareSignature, sig)
 	var out struct {
 		CID   string `json:"cid"`
 		Index int    `json:"index"`
 	}
-	r := request{method: http.MethodPost, path: "/v1/shares/" + id.String(), header: h, body: share, ctype: "application/octet-stream"}
+	r := request{method: "POST", path: "/v1/shares/" + id.String(), header: h, body: share, ctype: "application/octet-stream"}
 	if err := c.doJSON(ctx, r, &out); err != nil {
 		return 0, err
 	}

@@ -238,7 +238,7 @@ func (s *Session) client(relay string) (*relayclient.Client, error) {
 	if relay == "" || relay == s.relay.BaseURL() {
 		return s.relay, nil
 	}
-	c, err := relayclient.New(relay)
+	c, err := relayclient.New(relay, s.opts...)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
 	}

@@ -22,12 +22,16 @@ type Config struct {
 	// Relay is the base URL of the relay posts are uploaded to and keys
 	// looked up on.
 	Relay string
+	// Transport carries the requests to relays (relayclient's default when
+	// nil; the browser bridge gives one over fetch).
+	Transport relayclient.Transport
 }
 
 // Session is one person's client. It is safe for concurrent use.
 type Session struct {
 	store *persona.Store
 	relay *relayclient.Client
+	opts  []relayclient.Option // for clients of other relays
 
 	mu sync.Mutex
 	// unlocked holds the protected personas unlocked in this session, by
@@ -40,11 +44,15 @@ func New(cfg Config) (*Session, error) {
 	if cfg.Storage == nil {
 		return nil, fmt.Errorf("%w: no storage", ErrBadInput)
 	}
-	c, err := relayclient.New(cfg.Relay)
+	var opts []relayclient.Option
+	if cfg.Transport != nil {
+		opts = append(opts, relayclient.WithTransport(cfg.Transport))
+	}
+	c, err := relayclient.New(cfg.Relay, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
 	}
-	return &Session{store: persona.NewStore(cfg.Storage), relay: c, unlocked: map[string]*persona.Persona{}}, nil
+	return &Session{store: persona.NewStore(cfg.Storage), relay: c, opts: opts, unlocked: map[string]*persona.Persona{}}, nil
 }
 
 // PersonaInfo describes a persona (veil.d.ts PersonaInfo).

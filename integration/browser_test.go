@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -438,7 +439,14 @@ func newBrowser(t *testing.T, name, ext string, sites *fakeSites) *browser {
 		chromedp.WindowSize(1280, 1000),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
+	// chromedp reports the missing top-level frame of a worker or frame it
+	// attaches to as an error; it is none here.
+	quiet := chromedp.WithErrorf(func(format string, args ...any) {
+		if msg := fmt.Sprintf(format, args...); !strings.Contains(msg, "no top-level frame") {
+			log.Printf("%s: chromedp: %s", name, msg) // not t.Logf: chromedp may report after the test
+		}
+	})
+	ctx, cancel := chromedp.NewContext(actx, quiet)
 	b := &browser{t: t, name: name, ctx: ctx, shots: screenshotDir(t), frames: map[target.ID]context.Context{}}
 	t.Cleanup(func() {
 		closeCtx, stop := context.WithTimeout(ctx, 10*time.Second)
@@ -505,10 +513,7 @@ func (b *browser) attach(id target.ID) context.Context {
 	if ctx, ok := b.frames[id]; ok {
 		return ctx
 	}
-	// chromedp reports a worker's or frame's missing top-level frame as an
-	// error; it is none here.
-	quiet := chromedp.WithErrorf(func(string, ...any) {})
-	ctx, _ := chromedp.NewContext(b.ctx, chromedp.WithTargetID(id), quiet) //nolint:govet // lives as long as the browser
+	ctx, _ := chromedp.NewContext(b.ctx, chromedp.WithTargetID(id)) //nolint:govet // lives as long as the browser
 	// The first Run attaches, and the attachment lives as long as the
 	// context it is given: give it this one, never one with a deadline.
 	if err := chromedp.Run(ctx); err != nil {
@@ -1046,7 +1051,9 @@ func TestBrowserSavedTimeline(t *testing.T) {
 	b.open("x.com", "alice", "/home")
 	cs := b.waitCards("four settled cards", 60*time.Second, func(cs []card) bool { return len(cs) == 4 && settled(cs) })
 	t.Logf("all cards settled in %v", time.Since(start).Round(100*time.Millisecond))
-	if _, ok := findCard(cs, func(c card) bool { return c.Status == "relay-unreachable" && strings.Contains(c.Text, "did not answer") }); !ok {
+	if _, ok := findCard(cs, func(c card) bool {
+		return c.Status == "relay-unreachable" && strings.Contains(c.Text, "did not answer")
+	}); !ok {
 		t.Errorf("the post on the relay that never answers is not \"relay unreachable\": %+v", cs)
 	}
 	var public, notForYou, unreachable int

@@ -44,6 +44,12 @@ type bridgeResult struct {
 	Share       session.AddRecipientsResult
 	CarolAfter  session.ReadResult
 
+	SealedIsBytes bool
+	BobOpen       session.ReadResult
+	CarolOpen     session.ReadResult
+	OpenNotBytes  string
+	DownSealOpen  string
+
 	PublicFeedText string
 	PublicRead     session.ReadResult
 	PublicStranger session.ReadResult
@@ -191,8 +197,8 @@ func logSize(t *testing.T, wasm string) {
 
 func checkBridge(t *testing.T, r *bridgeResult, relayURL string) {
 	want := []string{"addContact", "addRecipients", "backup", "checkProof", "compose", "createPersona", "exportPublicKey",
-		"findPayloads", "importPersona", "listContacts", "listPersonas", "lock", "publishKey", "read", "removeContact",
-		"resolveKeys", "restore", "unlock", "walletBinding"}
+		"findPayloads", "importPersona", "listContacts", "listPersonas", "lock", "open", "publishKey", "read", "removeContact",
+		"resolveKeys", "restore", "seal", "unlock", "walletBinding"}
 	if !slices.Equal(r.Methods, want) || !r.ReturnsPromise {
 		t.Errorf("Veil methods %v (promise %v), want %v", r.Methods, r.ReturnsPromise, want)
 	}
@@ -304,6 +310,15 @@ func checkBridge(t *testing.T, r *bridgeResult, relayURL string) {
 	}
 	if e := r.ErrorShape; !e.IsError || e.Name != "VeilError" || e.Code != "not-found" || e.Message == "" {
 		t.Errorf("a rejection: %+v", e)
+	}
+
+	// Sealed and opened in hand.
+	if !r.SealedIsBytes || r.OpenNotBytes != "bad-input" || r.DownSealOpen != "ok" {
+		t.Errorf("seal gives bytes: %v; open of a string: %q; seal and open with the relay down: %q", r.SealedIsBytes, r.OpenNotBytes, r.DownSealOpen)
+	}
+	checkRead(t, "bob (open)", r.BobOpen, "sealed for bob", a.Fingerprint, 2)
+	if r.CarolOpen.Status != "not-for-you" || r.CarolOpen.CID != r.BobOpen.CID || r.BobOpen.CID == "" {
+		t.Errorf("carol opens %+v; bob's open names %q", r.CarolOpen, r.BobOpen.CID)
 	}
 
 	if r.ExportedHead != "-----BEGIN PGP PUBLIC KEY BLOCK-----" || r.Wallet == nil || len(r.Wallet) != 0 {

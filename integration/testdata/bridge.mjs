@@ -112,6 +112,13 @@ async function run() {
   r.share = await alice.addRecipients(composed.cid, a.fingerprint, [c.fingerprint]);
   r.carolAfter = await carol.read(composed.link);
 
+  // The same post sealed and opened in hand, with no relay.
+  const sealed = await alice.seal({ author: a.fingerprint, text: "sealed for bob", audience: "contacts", to: [b.fingerprint] });
+  r.sealedIsBytes = sealed instanceof Uint8Array;
+  r.bobOpen = await bob.open(sealed);
+  r.carolOpen = await carol.open(sealed);
+  r.openNotBytes = await code(bob.open("not bytes"));
+
   // A public post, read by Carol (Alice's contact) and a stranger.
   const pub = await alice.compose({ author: a.fingerprint, text: "hello world", audience: "public" });
   r.publicFeedText = pub.feedText;
@@ -159,6 +166,7 @@ async function run() {
   const o = await offline.createPersona({ name: "Offline" });
   r.downCompose = await code(offline.compose({ author: o.fingerprint, text: "x", audience: "self" }));
   r.downRead = await offline.read(composed.cid);
+  r.downSealOpen = (await offline.open(await offline.seal({ author: o.fingerprint, text: "x", audience: "self" }))).status;
 
   // What a caller gets wrong, and what the rejection looks like.
   r.readNoPost = await code(alice.read("no post here"));

@@ -211,6 +211,20 @@ var methods = map[string]method{
 		}
 		return s.Compose(ctx, req)
 	},
+	"seal": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
+		var req session.ComposeRequest
+		if err := object(a, 0, "request", &req); err != nil {
+			return nil, err
+		}
+		return s.Seal(ctx, req)
+	},
+	"open": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
+		msg, err := byteArray(a, 0, "message")
+		if err != nil {
+			return nil, err
+		}
+		return s.Open(ctx, msg)
+	},
 	"findPayloads": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
 		text, err := str(a, 0, "text")
 		if err != nil {

@@ -164,6 +164,13 @@ export interface Veil {
 
   /** Posts */
   compose(req: ComposeRequest): Promise<ComposeResult>;
+  /** The post's binary OpenPGP message, encrypted and signed exactly as compose makes it, without uploading
+   *  it anywhere (inline has no say). */
+  seal(req: ComposeRequest): Promise<Uint8Array>;
+  /** Decrypt and verify a post's message in hand (from seal, or as a relay stores it), as read does after
+   *  fetching one; nothing is fetched and no shares are applied. cid is the message's CID as a relay stores
+   *  it. An empty message is "bad-input". */
+  open(message: Uint8Array): Promise<ReadResult>;
   /** Veil payloads (links or inline forms) found in text, in order. Links the site cut short with an
    *  ellipsis, and its own short links (t.co) after a Veil marker, are left out: a browser cannot follow a
    *  short link's redirect, so read the link the page shows for it, or the anchor's href. */

@@ -11,7 +11,8 @@
 // Find reads the payloads of page text (payload.Find) as Targets: a link to
 // a relay, a whole message carried inline, or a site's short link, which it
 // resolves. Read fetches a target's message and the shares its relay has for
-// it, then opens and verifies it with envelope. AddRecipients recovers a
+// it, then opens and verifies it with envelope; Held and Fetched.Read do the
+// second half for a message already in hand. AddRecipients recovers a
 // post's session key, wraps it for the new readers (envelope.NewShare) and
 // publishes those key packets as a share, signed with the post's share key.
 //

@@ -181,13 +181,29 @@ func Read(ctx context.Context, c *relayclient.Client, t Target, opts ReadOptions
 	if err != nil {
 		return nil, err
 	}
+	return f.Read(ctx, opts)
+}
+
+// Held is a message in hand, to be read with no relay: its target is named by
+// its relayclient.BlobCID (the CID a relay stores a small message under) and
+// it has no shares.
+func Held(msg []byte) *Fetched {
+	id := relayclient.BlobCID(msg)
+	return &Fetched{Target: Target{CID: id, Display: "post " + id.String()}, Message: msg}
+}
+
+// Read decrypts and verifies a fetched (or held) post, as the function Read
+// does once the message is in hand. ReadOptions.FetchKey asks f.Client, and
+// is ignored without one.
+func (f *Fetched) Read(ctx context.Context, opts ReadOptions) (*Opened, error) {
+	c := f.Client
 	o := &Opened{Fetched: f}
 	op, err := f.Open(&envelope.OpenOptions{Keyring: opts.Keyring})
 	if err != nil {
 		o.Recipients, _ = envelope.ListRecipients(bytes.NewReader(f.Message), f.Shares...)
 		return o, err
 	}
-	if op.Signature.Status == envelope.SigUnknownSigner && opts.FetchKey {
+	if op.Signature.Status == envelope.SigUnknownSigner && opts.FetchKey && c != nil {
 		recs, err := c.LookupKeys(ctx, relayclient.Query{Fingerprint: op.Author})
 		if err != nil {
 			return o, relayError("looking up the author's key "+op.Author, err)

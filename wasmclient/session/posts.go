@@ -1,6 +1,7 @@
 package session
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"time"
@@ -47,6 +48,34 @@ type ComposeResult struct {
 // Compose writes a post as an unlocked persona, stores it on the relay and
 // returns the feed text (post.Compose).
 func (s *Session) Compose(ctx context.Context, req ComposeRequest) (*ComposeResult, error) {
+	d, err := s.draft(req)
+	if err != nil {
+		return nil, err
+	}
+	res, err := post.Compose(ctx, s.relay, d)
+	if err != nil {
+		return nil, err
+	}
+	return &ComposeResult{CID: res.CID.String(), Link: res.Link, FeedText: res.FeedText}, nil
+}
+
+// Seal writes a post as Compose does and returns the message, without
+// storing it anywhere (post.Seal): the bytes Compose would upload. Req's
+// Inline has no say here.
+func (s *Session) Seal(ctx context.Context, req ComposeRequest) ([]byte, error) {
+	d, err := s.draft(req)
+	if err != nil {
+		return nil, err
+	}
+	var msg bytes.Buffer
+	if err := post.Seal(&msg, d); err != nil {
+		return nil, err
+	}
+	return msg.Bytes(), nil
+}
+
+// draft is the post a ComposeRequest asks for.
+func (s *Session) draft(req ComposeRequest) (*post.Draft, error) {
 	me, err := s.persona(req.Author)
 	if err != nil {
 		return nil, err
@@ -73,11 +102,7 @@ func (s *Session) Compose(ctx context.Context, req ComposeRequest) (*ComposeResu
 	default:
 		return nil, fmt.Errorf("%w: audience %q (want contacts, self or public)", ErrBadInput, req.Audience)
 	}
-	res, err := post.Compose(ctx, s.relay, d)
-	if err != nil {
-		return nil, err
-	}
-	return &ComposeResult{CID: res.CID.String(), Link: res.Link, FeedText: res.FeedText}, nil
+	return d, nil
 }
 
 // recipients are the public keys of contacts (or of the person's own
@@ -167,10 +192,33 @@ func (s *Session) Read(ctx context.Context, p string) (*ReadResult, error) {
 		return nil, err
 	}
 	o, err := post.Read(ctx, c, t, post.ReadOptions{Keyring: kr})
+	return s.readResult(t.CID.String(), o, err, kr)
+}
+
+// Open decrypts and verifies a post's message in hand (as Seal returns it, or
+// as a relay stores it), as Read does once it has fetched one: the same
+// ReadResult, with the message's CID as a relay would store it
+// (relayclient.BlobCID) and no shares. Nothing is fetched.
+func (s *Session) Open(ctx context.Context, msg []byte) (*ReadResult, error) {
+	if len(msg) == 0 {
+		return nil, fmt.Errorf("%w: no message", ErrBadInput)
+	}
+	kr, err := s.keyring()
+	if err != nil {
+		return nil, err
+	}
+	f := post.Held(msg)
+	o, err := f.Read(ctx, post.ReadOptions{Keyring: kr})
+	return s.readResult(f.CID.String(), o, err, kr)
+}
+
+// readResult is the ReadResult of the post cid that post.Read (or
+// Fetched.Read) gave as o and err, with kr the keyring it was opened with.
+func (s *Session) readResult(cid string, o *post.Opened, err error, kr openpgp.EntityList) (*ReadResult, error) {
 	if err != nil {
 		res, rerr := statusOf(err)
 		if res != nil {
-			res.CID = t.CID.String()
+			res.CID = cid
 			if o != nil {
 				res.Audience = audience(o.Recipients, kr)
 			}
@@ -180,7 +228,7 @@ func (s *Session) Read(ctx context.Context, p string) (*ReadResult, error) {
 	op := o.Post
 	res := &ReadResult{
 		Status:   StatusOK,
-		CID:      t.CID.String(),
+		CID:      cid,
 		Text:     op.Text,
 		Created:  op.Created.UTC().Format(time.RFC3339),
 		Audience: audience(o.Recipients, kr),

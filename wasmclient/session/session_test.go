@@ -3,14 +3,18 @@
 package session_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 
 	"github.com/veilsocial/veil/relay"
 	"github.com/veilsocial/veil/wasmclient/envelope"
@@ -310,6 +314,92 @@ func TestImportPersona(t *testing.T) {
 	wantCode(t, "import of a public key", err, session.CodeBadInput)
 	_, err = s.ImportPersona(ctx, "junk", "")
 	wantCode(t, "import of junk", err, session.CodeCorrupt)
+}
+
+// TestSealOpen: seal and open do what compose and read do, with the message
+// in hand and no relay; a sealed message a relay stores reads the same.
+func TestSealOpen(t *testing.T) {
+	ctx := t.Context()
+	const down = "http://127.0.0.1:1" // neither method may need a relay
+	alice, bob, carol := newSession(t, down), newSession(t, down), newSession(t, down)
+	a := must(alice.CreatePersona(ctx, session.CreatePersonaRequest{Name: "Alice"}))(t)
+	bp := must(persona.New(persona.Options{Name: "Bob", Passphrase: []byte("pw")}))(t)
+	bobSecret := string(must(bp.ArmoredSecretKey())(t))
+	b := must(bob.ImportPersona(ctx, bobSecret, "pw"))(t)
+	must(carol.CreatePersona(ctx, session.CreatePersonaRequest{Name: "Carol"}))(t)
+	must(alice.AddContact(ctx, must(bob.ExportPublicKey(ctx, b.Fingerprint))(t), nil))(t)
+	must(bob.AddContact(ctx, must(alice.ExportPublicKey(ctx, a.Fingerprint))(t), nil))(t)
+
+	msg := must(alice.Seal(ctx, session.ComposeRequest{Author: a.Fingerprint, Text: "sealed for bob", Audience: "contacts",
+		To: []string{b.Fingerprint}, Site: "twitter", Handle: "@alice", Inline: true}))(t)
+	cid := relayclient.BlobCID(msg).String()
+	r := must(bob.Open(ctx, msg))(t)
+	if r.Status != "ok" || r.Text != "sealed for bob" || r.CID != cid || r.Public || !sameSet(r.Audience, a.Fingerprint, b.Fingerprint) ||
+		r.Author == nil || r.Author.Status != "good" || r.Author.Fingerprint != a.Fingerprint || r.Author.Name != "Alice" || r.Created == "" {
+		t.Errorf("bob opens %+v %+v", r, r.Author)
+	}
+	// The document is the one compose writes: the handle without its "@".
+	if err := bp.Unlock([]byte("pw")); err != nil {
+		t.Fatal(err)
+	}
+	op, err := envelope.OpenPost(bytes.NewReader(msg), &envelope.OpenOptions{Keyring: openpgp.EntityList{bp.Entity()}})
+	if err != nil || op.Site != "twitter" || op.Handle != "alice" || op.Author != a.Fingerprint {
+		t.Errorf("the sealed document: %+v %v", op, err)
+	}
+	if r := must(alice.Open(ctx, msg))(t); r.Status != "ok" || r.Text != "sealed for bob" {
+		t.Errorf("alice opens her own post: %+v", r)
+	}
+	if r := must(carol.Open(ctx, msg))(t); r.Status != "not-for-you" || r.CID != cid || len(r.Audience) != 2 || r.Text != "" || r.Message == "" {
+		t.Errorf("carol opens %+v", r)
+	}
+	if err := bob.Lock(ctx, b.Fingerprint); err != nil {
+		t.Fatal(err)
+	}
+	if r := must(bob.Open(ctx, msg))(t); r.Status != "key-unavailable" {
+		t.Errorf("bob opens while locked: %+v", r)
+	}
+	if err := bob.Unlock(ctx, b.Fingerprint, "pw"); err != nil {
+		t.Fatal(err)
+	}
+
+	// Public and self posts; broken messages.
+	pub := must(alice.Seal(ctx, session.ComposeRequest{Author: a.Fingerprint, Text: "hello world", Audience: "public"}))(t)
+	if r := must(carol.Open(ctx, pub))(t); r.Status != "ok" || !r.Public || r.Text != "hello world" || r.Author.Status != "unknown-key" {
+		t.Errorf("carol opens a public post: %+v %+v", r, r.Author)
+	}
+	self := must(alice.Seal(ctx, session.ComposeRequest{Author: a.Fingerprint, Text: "note", Audience: "self"}))(t)
+	if r := must(bob.Open(ctx, self))(t); r.Status != "not-for-you" {
+		t.Errorf("bob opens alice's note: %+v", r)
+	}
+	tampered := bytes.Clone(msg)
+	tampered[len(tampered)-30] ^= 1
+	if r := must(bob.Open(ctx, tampered))(t); r.Status == "ok" {
+		t.Errorf("bob opens a tampered post: %+v", r)
+	}
+	if r := must(bob.Open(ctx, []byte("not a message")))(t); r.Status != "corrupt" {
+		t.Errorf("bob opens junk: %+v", r)
+	}
+	_, err = bob.Open(ctx, nil)
+	wantCode(t, "open of nothing", err, session.CodeBadInput)
+	_, err = alice.Seal(ctx, session.ComposeRequest{Author: a.Fingerprint, Text: "x", Audience: "contacts"})
+	wantCode(t, "seal to no one", err, session.CodeBadInput)
+	_, err = bob.Seal(ctx, session.ComposeRequest{Author: a.Fingerprint, Text: "x", Audience: "self"})
+	wantCode(t, "seal as a persona one does not have", err, session.CodeNotFound)
+
+	// A relay that stores the sealed message serves what read opens the
+	// same way.
+	url := startRelay(t)
+	c := must(relayclient.New(url))(t)
+	if id := must(c.Upload(ctx, msg, relayclient.UploadOptions{}))(t); id.String() != cid {
+		t.Errorf("the relay stored the message as %s, open named it %s", id, cid)
+	}
+	reader := newSession(t, url)
+	must(reader.ImportPersona(ctx, bobSecret, "pw"))(t)
+	must(reader.AddContact(ctx, must(alice.ExportPublicKey(ctx, a.Fingerprint))(t), nil))(t)
+	read, opened := must(reader.Read(ctx, cid))(t), must(reader.Open(ctx, msg))(t)
+	if !reflect.DeepEqual(read, opened) {
+		t.Errorf("read gives %+v %+v, open gives %+v %+v", read, read.Author, opened, opened.Author)
+	}
 }
 
 // sameSet reports whether got holds exactly want, in any order.

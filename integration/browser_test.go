@@ -654,6 +654,45 @@ func (b *browser) addContactByHandle(site, handle, fpr string) {
 	}
 }
 
+// exportKey reads the persona's public key from the popup's "Public key" button.
+func (b *browser) exportKey() string {
+	b.t.Helper()
+	ctx, cancel := b.popup()
+	defer cancel()
+	var armored string
+	tctx, tcancel := context.WithTimeout(ctx, 30*time.Second)
+	defer tcancel()
+	err := chromedp.Run(tctx,
+		chromedp.Click(`.persona button[data-action="export"]`),
+		chromedp.WaitVisible(`.persona pre.key`),
+		chromedp.Text(`.persona pre.key`, &armored),
+	)
+	if err != nil || !strings.Contains(armored, "BEGIN PGP PUBLIC KEY BLOCK") {
+		b.t.Fatalf("%s: exporting the public key: %v %.60q", b.name, err, armored)
+	}
+	return armored
+}
+
+// addContactByKey pastes an armored key into the popup, with a handle.
+func (b *browser) addContactByKey(armored, site, handle, fpr string) {
+	b.t.Helper()
+	ctx, cancel := b.popup()
+	defer cancel()
+	tctx, tcancel := context.WithTimeout(ctx, 30*time.Second)
+	defer tcancel()
+	err := chromedp.Run(tctx,
+		chromedp.Click(`#add-contact summary`),
+		chromedp.SetValue(`#k-armored`, armored),
+		chromedp.SetValue(`#k-site`, site),
+		chromedp.SendKeys(`#k-handle`, handle),
+		chromedp.Click(`#k-add`),
+		chromedp.WaitVisible(fmt.Sprintf(`#contacts .contact[data-fingerprint="%s"]`, fpr)),
+	)
+	if err != nil {
+		b.t.Fatalf("%s: pasting a key: %v", b.name, err)
+	}
+}
+
 // contact reads one contact from the extension, through the popup's page.
 func (b *browser) contacts() []struct {
 	Fingerprint string
@@ -1292,8 +1331,13 @@ func TestBrowserConversation(t *testing.T) {
 	alice.addReaders(c, fpr["carol"])
 	alice.screenshot("added-carol")
 
+	// Carol got Alice's key from her (the popup's export), and pastes it.
+	carol.addContactByKey(alice.exportKey(), "twitter", "alice", fpr["alice"])
 	carol.open("x.com", "carol", "/home")
 	cs = carol.waitCards("Carol's decrypted card", 60*time.Second, func(cs []card) bool { _, ok := findCard(cs, mine); return ok && settled(cs) })
+	if c, _ := findCard(cs, mine); !strings.Contains(c.Author, "Signed by Alice Martin") || strings.Contains(c.Author, "learned") {
+		t.Errorf("Carol's card names the author %q, want Alice from her contacts", c.Author)
+	}
 	if n := countStatus(cs, "not-for-you"); n != 1 {
 		t.Errorf("after the share Carol sees %d posts as not for her, want 1: %+v", n, cs)
 	}

@@ -89,7 +89,8 @@ run: setup build ## Run a relay on embedded defaults (RUN_LISTEN, data in RUN_DA
 demo: setup build ## Walk through personas and a message that veil and gpg both read (throwaway homes)
 	bash scripts/demo.sh $(abspath $(VEIL))
 
-test: setup ## Run go vet, all tests with the race detector, and every fuzz target for FUZZTIME
+test: SETUP_FLAGS += --browser
+test: setup ## Run go vet, all tests (Chromium ones too) with the race detector, and every fuzz target for FUZZTIME
 	$(GO) vet ./...
 	$(GO) test $(RACE) -count=1 -timeout $(TEST_TIMEOUT) ./...
 	FUZZTIME=$(FUZZTIME) FUZZ='$(FUZZ)' bash scripts/fuzz.sh

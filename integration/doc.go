@@ -7,4 +7,12 @@
 // newVeil API of veil.d.ts as a browser would: personas in separate
 // storages, keys through the relay's directory, posts, shares, proofs,
 // backups and the errors a caller must tell apart.
+//
+// The TestBrowser tests load the extension (assembled as `make extension`
+// does) into real headless Chromium, serve the saved X and Facebook pages of
+// extension/testdata under the sites' own host names over HTTPS with a
+// strict CSP, and run people through it against a real relay: composing,
+// reading inline, "not for you", shares, profile proofs, a hostile page
+// script, backup and lock. They skip without Chromium; `make test` and
+// `make test-browser` install it.
 package integration

@@ -78,8 +78,10 @@ extension: wasm ## Assemble the browser extension into extension/dist/ (chrome:/
 RUN_LISTEN ?= 127.0.0.1:8080
 RUN_DATA ?= veil-data
 
-run: setup build ## Run a relay on embedded defaults (RUN_LISTEN, data in RUN_DATA) until Ctrl-C
-	@echo "Relay on http://$(RUN_LISTEN), data in $(RUN_DATA)/. Try, in another terminal:"
+run: setup build extension ## Run a relay on embedded defaults (RUN_LISTEN, data in RUN_DATA) until Ctrl-C; build the extension
+	@echo "Relay on http://$(RUN_LISTEN) (its dashboard is that page), data in $(RUN_DATA)/."
+	@echo "Browser: chrome://extensions, Developer mode, Load unpacked: $(abspath $(EXT_DIST))"
+	@echo "  (its popup: create a persona; the relay is http://127.0.0.1:8080 by default). In a terminal:"
 	@echo "  export VEIL_RELAY=http://$(RUN_LISTEN) PATH=$(abspath $(BIN)):\$$PATH"
 	@echo "  veil persona new --name Alice --email alice@example.org --no-passphrase && veil keys publish alice"
 	@echo "  echo hello | veil post --public            # prints the feed text; veil read '<feed text>'"

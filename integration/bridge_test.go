@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -100,33 +98,14 @@ func TestBridge(t *testing.T) {
 	if err != nil {
 		t.Skip("node is not installed (Node.js 20 or later runs the bridge test)")
 	}
-	gotool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skipf("no go command: %v", err)
-	}
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	root, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
 	}
-
-	wasm := filepath.Join(t.TempDir(), "veil.wasm")
-	build := exec.CommandContext(ctx, gotool, "build", "-trimpath", "-ldflags=-s -w", "-o", wasm, "./wasmclient/js")
-	build.Dir = root
-	build.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm", "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building veil.wasm: %v\n%s", err, out)
-	}
+	wasm, wasmExec := buildWasm(t, ctx, root)
 	logSize(t, wasm)
-	goroot, err := exec.CommandContext(ctx, gotool, "env", "GOROOT").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	wasmExec := filepath.Join(strings.TrimSpace(string(goroot)), "lib", "wasm", "wasm_exec.js")
-	if _, err := os.Stat(wasmExec); err != nil {
-		wasmExec = filepath.Join(strings.TrimSpace(string(goroot)), "misc", "wasm", "wasm_exec.js")
-	}
 
 	n, err := relay.New(relay.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), RateAnon: 100000, BurstAnon: 100000},
 		relay.WithLogger(slog.New(slog.DiscardHandler)))
@@ -171,28 +150,12 @@ func TestBridge(t *testing.T) {
 // logSize logs how large the wasm is as built and as a server would send it
 // compressed with brotli.
 func logSize(t *testing.T, wasm string) {
-	fi, err := os.Stat(wasm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	brotli, err := exec.LookPath("brotli")
-	if err != nil {
-		t.Logf("veil.wasm: %d bytes (brotli is not installed to measure it compressed)", fi.Size())
+	raw, brotli := wasmSizes(t, wasm)
+	if brotli < 0 {
+		t.Logf("veil.wasm: %d bytes (brotli is not installed to measure it compressed)", raw)
 		return
 	}
-	cmd := exec.Command(brotli, "-c", "-q", "11", wasm)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	compressed, copyErr := io.Copy(io.Discard, out)
-	if err := cmd.Wait(); err != nil || copyErr != nil {
-		t.Fatalf("brotli: %v %v", err, copyErr)
-	}
-	t.Logf("veil.wasm: %d bytes, %d bytes with brotli -q 11 (%.0f%%)", fi.Size(), compressed, 100*float64(compressed)/float64(fi.Size()))
+	t.Logf("veil.wasm: %d bytes, %d bytes with brotli -q 11 (%.0f%%)", raw, brotli, 100*float64(brotli)/float64(raw))
 }
 
 func checkBridge(t *testing.T, r *bridgeResult, relayURL string) {

@@ -15,4 +15,9 @@
 // reading inline, "not for you", shares, profile proofs, a hostile page
 // script, backup and lock. They skip without Chromium; `make test` and
 // `make test-browser` install it.
+//
+// BenchmarkBrowser (only with -bench) runs the same wasm in headless Chromium
+// beside OpenPGP.js on the same keys, from testdata/browserbench/: cold
+// start, decrypting and encrypting a 1 KiB post, and the wasm's size
+// (docs/BENCHMARKS.md, "Browser").
 package integration

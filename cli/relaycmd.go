@@ -24,6 +24,7 @@ func runRelay(env Env, args []string) error {
 	fs.Var(&peers, "peer", "relay to connect to: multiaddr ending in /p2p/<peer id> (repeatable)")
 	mdns := fs.Bool("mdns", false, "find relays on the local network")
 	redisURL := fs.String("redis", "", "redis://HOST:PORT/DB shared by the relay processes of one site ($VEIL_REDIS)")
+	webWasmDir := fs.String("web-wasm-dir", "", "directory with veil.wasm and wasm_exec.js (bin/ after make wasm) for the post viewer to decrypt with ($VEIL_WEB_WASM_DIR)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -46,6 +47,7 @@ func runRelay(env Env, args []string) error {
 	set(&cfg.PublicURL, *publicURL)
 	set(&cfg.Name, *name)
 	set(&cfg.Redis, *redisURL)
+	set(&cfg.WebWasmDir, *webWasmDir)
 	cfg.P2PListen = append(cfg.P2PListen, p2pListen...)
 	cfg.Peers = append(cfg.Peers, peers...)
 	cfg.MDNS = cfg.MDNS || *mdns

@@ -37,6 +37,12 @@ type Config struct {
 	// PublicURL is how clients reach this relay (links in feed text); by
 	// default http://<listen address>.
 	PublicURL string `json:"public_url"`
+	// WebWasmDir, when set, is a directory holding the client's veil.wasm
+	// and wasm_exec.js (bin/ after `make wasm`): the web front serves them
+	// at /web/ in place of any embedded copies, so the post viewer decrypts
+	// in the page without rebuilding the relay. New fails if either is
+	// missing.
+	WebWasmDir string `json:"web_wasm_dir"`
 
 	MaxBlobSize   int64 `json:"max_blob_size"`   // bytes, per upload
 	RawLimit      int64 `json:"raw_limit"`       // blobs up to this size are one raw block

@@ -45,6 +45,7 @@ type Node struct {
 	broker hub.Broker
 	hub    *hub.Hub
 	echo   *echo.Echo
+	web    *web.Site // the relay's own pages
 
 	anonLimit, personaLimit, readLimit ratelimit.Limiter
 	redis                              *redis.Client // nil without --redis
@@ -86,6 +87,13 @@ func New(cfg Config, opts ...Option) (*Node, error) {
 	}
 	n.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	n.metrics = newNodeMetrics(n.reg)
+	// The web front first: a web_wasm_dir without the wasm fails before
+	// anything is opened.
+	front, err := web.New(web.Options{WasmDir: cfg.WebWasmDir})
+	if err != nil {
+		return nil, fmt.Errorf("relay: web_wasm_dir: %w", err)
+	}
+	n.web = front
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("relay: data directory: %w", err)
 	}
@@ -175,7 +183,7 @@ func (n *Node) routes() error {
 
 	// The relay's own pages (web/): the dashboard, key lookup, and the post
 	// viewer that the links of payload.Link (/p/<cid>, /p/#v1.…) open.
-	site := echo.WrapHandler(web.Handler())
+	site := echo.WrapHandler(n.web)
 	for _, p := range []string{"/", "/keys", "/p/", "/p/:cid", "/web/*"} {
 		e.Match([]string{http.MethodGet, http.MethodHead}, p, site)
 	}
@@ -203,7 +211,7 @@ func (n *Node) Start() error {
 	n.served = make(chan error, 1)
 	go func() { n.served <- n.srv.Serve(ln) }()
 	n.startGC()
-	n.log.Info("relay listening", "addr", n.Addr(), "url", n.URL(), "data_dir", n.cfg.DataDir)
+	n.log.Info("relay listening", "addr", n.Addr(), "url", n.URL(), "data_dir", n.cfg.DataDir, "web_decrypts", n.web.HasWasm())
 	return nil
 }
 

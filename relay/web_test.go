@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -178,5 +179,47 @@ func TestWebScriptEndpoints(t *testing.T) {
 		if !regexp.MustCompile(`(?m)^` + name + `[ {]`).MatchString(metrics) {
 			t.Errorf("/metrics lacks %s, which the dashboard reads", name)
 		}
+	}
+}
+
+// TestWebWasmDir: with web_wasm_dir (VEIL_WEB_WASM_DIR), a relay serves the
+// client's wasm from that directory and its post viewer decrypts in the
+// page; a directory without the wasm stops the relay from starting.
+func TestWebWasmDir(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{"veil.wasm": "\x00asm\x01\x00\x00\x00", "wasm_exec.js": "// wasm_exec.js\n"}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var cfg Config
+	if err := FromEnv(&cfg, func(k string) string {
+		if k == "VEIL_WEB_WASM_DIR" {
+			return dir
+		}
+		return ""
+	}); err != nil || cfg.WebWasmDir != dir {
+		t.Fatalf("VEIL_WEB_WASM_DIR: %q, %v", cfg.WebWasmDir, err)
+	}
+
+	n := startNode(t, func(c *Config) { c.WebWasmDir = dir })
+	_, body := fetch(t, n.URL()+"/p/bafkreiedyj6xyazcrw6gttirkkh3wtugqyrqf76zocxnjkuhprfnvvkaeu")
+	if !strings.Contains(body, `data-wasm="true"`) || !strings.Contains(body, `id="decrypt-button"`) {
+		t.Error("the viewer does not offer decryption with web_wasm_dir set")
+	}
+	for name, data := range files {
+		res, body := fetch(t, n.URL()+"/web/"+name)
+		if res.StatusCode != http.StatusOK || body != data || res.Header.Get("Content-Security-Policy") != web.CSP {
+			t.Errorf("/web/%s: status %d, body %q", name, res.StatusCode, body)
+		}
+	}
+
+	if err := os.Remove(filepath.Join(dir, "wasm_exec.js")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := New(Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), WebWasmDir: dir})
+	if err == nil || !strings.Contains(err.Error(), "web_wasm_dir") || !strings.Contains(err.Error(), "has no wasm_exec.js") {
+		t.Errorf("a web_wasm_dir without wasm_exec.js: error %v", err)
 	}
 }

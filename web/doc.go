@@ -27,4 +27,7 @@
 // from bin/ into static/ (they are git-ignored) before building the veil
 // command. On a checkout without them the package still builds, and the
 // viewer says that decryption in the page is not available in this build.
+// A relay can also serve them from a directory (New with Options.WasmDir,
+// the relay's web_wasm_dir setting), without rebuilding; they then take
+// the place of any embedded copies.
 package web

@@ -5,12 +5,16 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
 	"io/fs"
+	"maps"
 	"net/http"
+	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -25,7 +29,7 @@ const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src
 	"img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'"
 
 // Paths of the client's wasm under /web/, present when the build copied
-// them into static/ (see the package doc).
+// them into static/ (see the package doc) or Options.WasmDir holds them.
 const (
 	WasmPath     = "/web/veil.wasm"
 	WasmExecPath = "/web/wasm_exec.js"
@@ -36,17 +40,21 @@ var files embed.FS
 
 // site is what Handler serves, read from files once.
 type site struct {
-	fsys   fs.FS                         // holds static/ and templates/
 	pages  map[string]*template.Template // by file name under templates/, without the layout
 	assets map[string]asset              // by path under /web/
-	wasm   bool                          // static/ holds veil.wasm and wasm_exec.js
+	wasm   bool                          // assets hold veil.wasm and wasm_exec.js
 }
 
-// asset is one file of static/.
+// asset is one file served under /web/: one of static/, or of
+// Options.WasmDir.
 type asset struct {
-	name  string // under static/
+	fsys  fs.FS
+	name  string // in fsys
 	ctype string
-	etag  string
+	// etag is the hash of an embedded file; "" for a file of WasmDir,
+	// whose tag follows its size and modification time, so a rebuilt
+	// wasm is sent again.
+	etag string
 }
 
 // contentTypes are the types of the files static/ may hold, by extension;
@@ -69,7 +77,7 @@ var load = sync.OnceValue(func() *site {
 })
 
 func newSite(fsys fs.FS) (*site, error) {
-	s := &site{fsys: fsys, pages: map[string]*template.Template{}, assets: map[string]asset{}}
+	s := &site{pages: map[string]*template.Template{}, assets: map[string]asset{}}
 	pages, err := fs.Glob(fsys, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -103,24 +111,95 @@ func newSite(fsys fs.FS) (*site, error) {
 			return err
 		}
 		rel := strings.TrimPrefix(p, "static/")
-		s.assets[rel] = asset{name: p, ctype: ctype, etag: `"` + hex.EncodeToString(h.Sum(nil)[:12]) + `"`}
+		s.assets[rel] = asset{fsys: fsys, name: p, ctype: ctype, etag: `"` + hex.EncodeToString(h.Sum(nil)[:12]) + `"`}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
-	_, hasWasm := s.assets[strings.TrimPrefix(WasmPath, "/web/")]
-	_, hasExec := s.assets[strings.TrimPrefix(WasmExecPath, "/web/")]
+	_, hasWasm := s.assets[wasmFiles[0]]
+	_, hasExec := s.assets[wasmFiles[1]]
 	s.wasm = hasWasm && hasExec
 	return s, nil
 }
 
+// wasmFiles are the names of the client's wasm files under /web/ and in
+// Options.WasmDir.
+var wasmFiles = [2]string{strings.TrimPrefix(WasmPath, "/web/"), strings.TrimPrefix(WasmExecPath, "/web/")}
+
+// withWasmDir is s serving the wasm files of dir in place of any embedded
+// ones. Both must be there.
+func (s *site) withWasmDir(dir string) (*site, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("web: wasm directory %s: %w", dir, err)
+	}
+	switch fi, err := os.Stat(abs); {
+	case err != nil:
+		return nil, fmt.Errorf("web: wasm directory: %w", err)
+	case !fi.IsDir():
+		return nil, fmt.Errorf("web: wasm directory %s is not a directory", abs)
+	}
+	out := &site{pages: s.pages, assets: maps.Clone(s.assets), wasm: true}
+	fsys := os.DirFS(abs)
+	for _, name := range wasmFiles {
+		fi, err := fs.Stat(fsys, name)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, fmt.Errorf("web: wasm directory %s has no %s (make wasm builds bin/veil.wasm and copies bin/wasm_exec.js)", abs, name)
+		case err != nil:
+			return nil, fmt.Errorf("web: wasm directory %s: %w", abs, err)
+		case !fi.Mode().IsRegular():
+			return nil, fmt.Errorf("web: wasm directory %s: %s is not a regular file", abs, name)
+		}
+		out.assets[name] = asset{fsys: fsys, name: name, ctype: contentTypes[path.Ext(name)]}
+	}
+	return out, nil
+}
+
+// Options change what New serves.
+type Options struct {
+	// WasmDir, when not empty, is a directory holding veil.wasm and
+	// wasm_exec.js (bin/ after `make wasm`). They are served at WasmPath and
+	// WasmExecPath, in place of any embedded copies, and the post viewer
+	// decrypts with them: a relay built without the wasm gets it this way.
+	WasmDir string
+}
+
+// Site is the web front as one relay serves it; it is an http.Handler
+// for GET (and HEAD) /, /keys, /p/, /p/{cid} and /web/{file}.
+type Site struct {
+	s *site
+	h http.Handler
+}
+
+// New returns the web front with the embedded files and opts. It fails when
+// opts.WasmDir lacks veil.wasm or wasm_exec.js.
+func New(opts Options) (*Site, error) {
+	s := load()
+	if opts.WasmDir != "" {
+		var err error
+		if s, err = s.withWasmDir(opts.WasmDir); err != nil {
+			return nil, err
+		}
+	}
+	return &Site{s: s, h: s.handler()}, nil
+}
+
+func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.h.ServeHTTP(w, r) }
+
+// HasWasm reports whether the post viewer of this site decrypts in the
+// page: the build embeds the client's wasm, or Options.WasmDir holds it.
+func (s *Site) HasWasm() bool { return s.s.wasm }
+
 // HasWasm reports whether this build embeds the client's wasm, with which
-// the post viewer decrypts in the page.
+// the post viewer decrypts in the page (Site.HasWasm also counts
+// Options.WasmDir).
 func HasWasm() bool { return load().wasm }
 
-// Handler serves the web front: GET (and HEAD) /, /keys, /p/, /p/{cid} and
-// /web/{file}. Any other path is a 404 page.
+// Handler serves the web front with the embedded files only (New with no
+// Options): GET (and HEAD) /, /keys, /p/, /p/{cid} and /web/{file}. Any
+// other path is a 404 page.
 func Handler() http.Handler { return load().handler() }
 
 func (s *site) handler() http.Handler {
@@ -192,7 +271,8 @@ func (s *site) render(w http.ResponseWriter, status int, name string, p page) {
 	w.Write(buf.Bytes())
 }
 
-// static serves a file of static/ by its name under /web/.
+// static serves a file of static/ (or of Options.WasmDir) by its name
+// under /web/.
 func (s *site) static(w http.ResponseWriter, r *http.Request) {
 	a, ok := s.assets[r.PathValue("file")]
 	if !ok {
@@ -200,17 +280,27 @@ func (s *site) static(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "not found", http.StatusNotFound)
 		return
 	}
-	f, err := s.fsys.Open(a.name)
+	f, err := a.fsys.Open(a.name)
 	if err != nil {
 		secure(w.Header())
 		http.Error(w, "not found", http.StatusNotFound)
 		return
 	}
 	defer f.Close()
+	etag := a.etag
+	if etag == "" {
+		fi, err := f.Stat()
+		if err != nil || !fi.Mode().IsRegular() {
+			secure(w.Header())
+			http.Error(w, "not found", http.StatusNotFound)
+			return
+		}
+		etag = fmt.Sprintf(`"%x-%x"`, fi.Size(), fi.ModTime().UnixNano())
+	}
 	h := w.Header()
 	secure(h)
 	h.Set("Content-Type", a.ctype)
-	h.Set("ETag", a.etag)
+	h.Set("ETag", etag)
 	// Revalidate every time: the files change with the relay's version,
 	// and a 304 costs one round trip.
 	h.Set("Cache-Control", "no-cache")

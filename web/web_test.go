@@ -5,11 +5,14 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 )
 
 // get asks h for path and returns the response and its body.
@@ -360,4 +363,121 @@ func TestReferencesResolve(t *testing.T) {
 			t.Errorf("static/%s is missing", script)
 		}
 	}
+}
+
+// New with a WasmDir serves that directory's wasm files, in place of any
+// embedded ones, and the viewer offers decryption; a directory without
+// them is an error.
+func TestWasmDir(t *testing.T) {
+	dir := t.TempDir()
+	wasm := []byte("\x00asm\x01\x00\x00\x00from the directory")
+	exec := []byte("// wasm_exec.js from the directory\n")
+	if err := os.WriteFile(filepath.Join(dir, "veil.wasm"), wasm, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "wasm_exec.js"), exec, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for name, fsys := range map[string]fs.FS{"embedded without": withoutWasm(t), "embedded with": withWasm(t)} {
+		t.Run(name, func(t *testing.T) {
+			base, err := newSite(fsys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := base.withWasmDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !s.wasm {
+				t.Error("the site does not see the directory's wasm")
+			}
+			h := s.handler()
+			if _, body := get(t, h, "/p/"+testCID); !strings.Contains(body, `data-wasm="true"`) || !strings.Contains(body, `id="key-input"`) {
+				t.Error("viewer does not offer decryption in the page")
+			}
+			for p, want := range map[string][]byte{WasmPath: wasm, WasmExecPath: exec} {
+				res, body := get(t, h, p)
+				if res.StatusCode != http.StatusOK || body != string(want) {
+					t.Errorf("%s: status %d, body %q, want the directory's file", p, res.StatusCode, body)
+				}
+				checkSecure(t, p, res)
+				etag := res.Header.Get("ETag")
+				if etag == "" {
+					t.Errorf("%s: no ETag", p)
+					continue
+				}
+				if res, _ := get(t, h, p, "If-None-Match", etag); res.StatusCode != http.StatusNotModified {
+					t.Errorf("%s with If-None-Match: status %d, want 304", p, res.StatusCode)
+				}
+			}
+			if res, _ := get(t, h, WasmPath); res.Header.Get("Content-Type") != "application/wasm" {
+				t.Errorf("%s: Content-Type %q", WasmPath, res.Header.Get("Content-Type"))
+			}
+			// The rest is still the embedded files.
+			if res, _ := get(t, h, "/web/style.css"); res.StatusCode != http.StatusOK {
+				t.Errorf("/web/style.css: status %d", res.StatusCode)
+			}
+			// The site it was made from is unchanged.
+			if res, _ := get(t, base.handler(), WasmPath); base.wasm != (res.StatusCode == http.StatusOK) {
+				t.Errorf("the site without the directory changed: %s status %d", WasmPath, res.StatusCode)
+			}
+		})
+	}
+
+	t.Run("rebuilt", func(t *testing.T) {
+		site, err := New(Options{WasmDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !site.HasWasm() {
+			t.Error("HasWasm is false with a WasmDir")
+		}
+		res, _ := get(t, site, WasmPath)
+		etag := res.Header.Get("ETag")
+		later := time.Now().Add(time.Minute)
+		newer := append(wasm[:len(wasm):len(wasm)], " rebuilt"...)
+		if err := os.WriteFile(filepath.Join(dir, "veil.wasm"), newer, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(filepath.Join(dir, "veil.wasm"), later, later); err != nil {
+			t.Fatal(err)
+		}
+		res, body := get(t, site, WasmPath, "If-None-Match", etag)
+		if res.StatusCode != http.StatusOK || body != string(newer) {
+			t.Errorf("a rebuilt wasm: status %d, body %q", res.StatusCode, body)
+		}
+	})
+
+	t.Run("missing", func(t *testing.T) {
+		for _, missing := range wasmFiles {
+			bad := t.TempDir()
+			for _, name := range wasmFiles {
+				if name != missing {
+					if err := os.WriteFile(filepath.Join(bad, name), []byte("x"), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			_, err := New(Options{WasmDir: bad})
+			if err == nil || !strings.Contains(err.Error(), bad) || !strings.Contains(err.Error(), "has no "+missing) {
+				t.Errorf("a directory without %s: error %v", missing, err)
+			}
+		}
+		if _, err := New(Options{WasmDir: filepath.Join(dir, "nope")}); err == nil || !strings.Contains(err.Error(), "nope") {
+			t.Errorf("a directory that does not exist: error %v", err)
+		}
+		if _, err := New(Options{WasmDir: filepath.Join(dir, "veil.wasm")}); err == nil || !strings.Contains(err.Error(), "not a directory") {
+			t.Errorf("a file for a directory: error %v", err)
+		}
+	})
+
+	t.Run("none", func(t *testing.T) {
+		site, err := New(Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if site.HasWasm() != HasWasm() {
+			t.Error("New without a WasmDir differs from the embedded site")
+		}
+	})
 }

@@ -198,6 +198,39 @@ func TestStoreAndBackup(t *testing.T) {
 	if c, err := st.Contact("twitter:bobby"); err != nil || c.Fingerprint() != bob.Fingerprint() {
 		t.Errorf("contact by local handle: %v", err)
 	}
+	// By fingerprint, one file is read.
+	for _, want := range []*Persona{alice, work} {
+		p, err := st.PersonaByFingerprint(strings.ToLower(want.Fingerprint()))
+		if err != nil || p.Fingerprint() != want.Fingerprint() || p.Locked() != want.Protected() {
+			t.Errorf("PersonaByFingerprint(%s) = %v, %v", want.Fingerprint(), p, err)
+		}
+	}
+	if c, err := st.ContactByFingerprint(strings.ToLower(bob.Fingerprint())); err != nil || c.Fingerprint() != bob.Fingerprint() ||
+		len(c.Handles) != 1 || c.Source != "import" {
+		t.Errorf("ContactByFingerprint = %+v, %v", c, err)
+	}
+	for _, fpr := range []string{bob.Fingerprint(), alice.Fingerprint()[:39], "../" + alice.Fingerprint()[3:], ""} {
+		if _, err := st.PersonaByFingerprint(fpr); !errors.Is(err, ErrNotFound) {
+			t.Errorf("PersonaByFingerprint(%q): %v", fpr, err)
+		}
+	}
+	for _, fpr := range []string{alice.Fingerprint(), "../personas/" + alice.Fingerprint()[12:]} {
+		if _, err := st.ContactByFingerprint(fpr); !errors.Is(err, ErrNotFound) {
+			t.Errorf("ContactByFingerprint(%q): %v", fpr, err)
+		}
+	}
+	// A file must hold the key it is named for.
+	misnamed, _ := os.ReadFile(filepath.Join(dir, "personas", work.Fingerprint()+".asc"))
+	fake := strings.Repeat("A", 40)
+	if err := ds.Write("personas/"+fake+".asc", misnamed); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.PersonaByFingerprint(fake); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a persona under another key's name: %v", err)
+	}
+	if err := ds.Remove("personas/" + fake + ".asc"); err != nil {
+		t.Fatal(err)
+	}
 	// Files are private.
 	filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
 		if err != nil {

@@ -253,21 +253,50 @@ func (s *Store) Personas() ([]*Persona, error) {
 		if !strings.HasSuffix(n, ".asc") {
 			continue
 		}
-		data, err := s.s.Read(n)
+		p, err := s.readPersona(n)
 		if err != nil {
 			return nil, err
-		}
-		el, err := ReadKeys(data)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", n, err)
-		}
-		p, err := FromEntity(el[0])
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", n, err)
 		}
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+func (s *Store) readPersona(name string) (*Persona, error) {
+	data, err := s.s.Read(name)
+	if err != nil {
+		return nil, err
+	}
+	el, err := ReadKeys(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	p, err := FromEntity(el[0])
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return p, nil
+}
+
+// isFingerprint reports whether fpr is an upper-case hex fingerprint (v4 or
+// v6), which names a key's file in the store.
+func isFingerprint(fpr string) bool {
+	return (len(fpr) == 40 || len(fpr) == 64) && strings.Trim(fpr, "0123456789ABCDEF") == ""
+}
+
+// PersonaByFingerprint reads the one persona stored under a fingerprint (hex,
+// either case), locked as stored, without reading the others: ErrNotFound
+// when there is none. It is Personas with one file read and one key parsed.
+func (s *Store) PersonaByFingerprint(fpr string) (*Persona, error) {
+	fpr = strings.ToUpper(fpr)
+	if !isFingerprint(fpr) {
+		return nil, fmt.Errorf("%w: no persona %s", ErrNotFound, fpr)
+	}
+	p, err := s.readPersona(path.Join(personaDir, fpr+".asc"))
+	if errors.Is(err, fs.ErrNotExist) || err == nil && p.Fingerprint() != fpr {
+		return nil, fmt.Errorf("%w: no persona %s", ErrNotFound, fpr)
+	}
+	return p, err
 }
 
 // Persona finds one persona by fingerprint, key ID (hex, 0x optional, long
@@ -472,6 +501,20 @@ func (s *Store) contact(fpr string) (*Contact, error) {
 		}
 	}
 	return c, nil
+}
+
+// ContactByFingerprint reads the one contact stored under a fingerprint (hex,
+// either case), without reading the others: ErrNotFound when there is none.
+func (s *Store) ContactByFingerprint(fpr string) (*Contact, error) {
+	fpr = strings.ToUpper(fpr)
+	if !isFingerprint(fpr) {
+		return nil, fmt.Errorf("%w: no contact %s", ErrNotFound, fpr)
+	}
+	c, err := s.contact(fpr)
+	if err == nil && c.Fingerprint() != fpr {
+		return nil, fmt.Errorf("%w: no contact %s", ErrNotFound, fpr)
+	}
+	return c, err
 }
 
 // Contacts returns every stored contact.

@@ -70,16 +70,7 @@ func (s *Session) contact(fingerprint string) (*persona.Contact, error) {
 	if err != nil {
 		return nil, err
 	}
-	cs, err := s.store.Contacts()
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range cs {
-		if c.Fingerprint() == fpr {
-			return c, nil
-		}
-	}
-	return nil, fmt.Errorf("%w: no contact %s", persona.ErrNotFound, fpr)
+	return s.store.ContactByFingerprint(fpr)
 }
 
 // ListContacts lists the stored contacts.

@@ -173,16 +173,16 @@ func (s *Session) persona(fingerprint string) (*persona.Persona, error) {
 	if err != nil {
 		return nil, err
 	}
-	ps, err := s.personas()
+	p, err := s.store.PersonaByFingerprint(fpr)
 	if err != nil {
 		return nil, err
 	}
-	for _, p := range ps {
-		if p.Fingerprint() == fpr {
-			return p, nil
-		}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u, ok := s.unlocked[fpr]; ok {
+		return u, nil
 	}
-	return nil, fmt.Errorf("%w: no persona %s", persona.ErrNotFound, fpr)
+	return p, nil
 }
 
 // checkFingerprint reads a fingerprint: 40 or 64 hex digits, in upper case

@@ -16,6 +16,12 @@
 // script, backup and lock. They skip without Chromium; `make test` and
 // `make test-browser` install it.
 //
+// TestBrowserWebViewer opens a post's link on the relay's own viewer (web/,
+// /p/<cid>) in Chromium without the extension, the wasm served from the
+// relay's web_wasm_dir: a pasted secret key that is not a recipient's, a
+// protected one without and with its passphrase, the post's text with its
+// author's signature checked, and no request to any origin but the relay's.
+//
 // BenchmarkBrowser (only with -bench) runs the same wasm in headless Chromium
 // beside OpenPGP.js on the same keys, from testdata/browserbench/: cold
 // start, decrypting and encrypting a 1 KiB post, and the wasm's size

@@ -237,7 +237,9 @@ const READ_STATUS = {
 function showResult(r) {
   if (r.status !== "ok") {
     byId("plaintext-card").hidden = true;
-    status("error", r.message || READ_STATUS[r.status] || "The post cannot be read (" + r.status + ").");
+    // The page's own words for what the visitor can act on; the client's
+    // message (a Go error) only for a status the page does not know.
+    status("error", READ_STATUS[r.status] || r.message || "The post cannot be read (" + r.status + ").");
     return;
   }
   byId("plaintext").textContent = r.text || "";

@@ -98,7 +98,7 @@ test: setup ## Run go vet, all tests (Chromium ones too) with the race detector,
 	FUZZTIME=$(FUZZTIME) FUZZ='$(FUZZ)' bash scripts/fuzz.sh
 
 test-browser: SETUP_FLAGS += --browser
-test-browser: setup extension ## Run the extension's tests in headless Chromium against saved X and Facebook pages
+test-browser: setup extension ## Run the Chromium tests: the extension on saved X and Facebook pages, the relay's post viewer
 	$(if $(SCREENSHOTS),VEIL_SCREENSHOTS=$(abspath $(SCREENSHOTS))) $(GO) test -count=1 -timeout 15m -run '^TestBrowser' -v ./integration
 
 fuzz: setup ## Run every fuzz target (or those matching FUZZ) for FUZZTIME each

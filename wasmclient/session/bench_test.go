@@ -14,7 +14,8 @@ import (
 // bridge: a session reads its keys from its storage on every call (the
 // author's persona and each recipient's contact for Seal, every persona and
 // contact for Open), so these include reading and checking those keys, on
-// top of envelope's BenchmarkSealPost and BenchmarkOpenPost. It builds for
+// top of envelope's BenchmarkSealPost and BenchmarkOpenPost; the last one
+// shows what a reader's 100 more contacts add to opening. It builds for
 // GOOS=js too, to be run in the wasm runtime:
 //
 //	PATH=$PATH:$(go env GOROOT)/lib/wasm GOOS=js GOARCH=wasm go test -run '^$' -bench Session ./wasmclient/session/
@@ -79,13 +80,24 @@ func BenchmarkSession(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Run("Open/1KiB/to=10", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			r, err := reader.Open(ctx, msg)
-			if err != nil || r.Status != session.StatusOK {
-				b.Fatal(r, err)
+	open := func(reader *session.Session) func(*testing.B) {
+		return func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				r, err := reader.Open(ctx, msg)
+				if err != nil || r.Status != session.StatusOK {
+					b.Fatal(r, err)
+				}
 			}
 		}
-	})
+	}
+	b.Run("Open/1KiB/to=10", open(reader))
+	// The same reader with 100 more contacts: opening reads every key.
+	for i := range 100 {
+		_, pub := key(fmt.Sprintf("Contact %d", i))
+		if _, err := reader.AddContact(ctx, pub, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("Open/1KiB/to=10/contacts=101", open(reader))
 }

@@ -72,6 +72,15 @@ async function setup({ author, recipients, text }) {
     }));
   }
 
+  // Whether this Chromium gives OpenPGP.js X25519 and Ed25519 in WebCrypto
+  // (else it falls back to its own JavaScript).
+  const supported = (algorithm, usages) =>
+    crypto.subtle.generateKey(algorithm, false, usages).then(() => true, () => false);
+  const webCrypto = {
+    x25519: await supported("X25519", ["deriveBits"]),
+    ed25519: await supported("Ed25519", ["sign", "verify"]),
+  };
+
   ops = {
     veilOpen: async () => {
       const r = await reader.open(veilMessage);
@@ -92,6 +101,8 @@ async function setup({ author, recipients, text }) {
     openpgpVersion: openpgp.config.versionString,
     userAgent: navigator.userAgent,
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
+    webCryptoX25519: webCrypto.x25519,
+    webCryptoEd25519: webCrypto.ed25519,
   };
 }
 

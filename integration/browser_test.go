@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -410,60 +409,13 @@ func newBrowser(t *testing.T, name, ext string, sites *fakeSites) *browser {
 	for _, h := range []string{"x.com", "twitter.com", "mobile.twitter.com", "www.facebook.com", "facebook.com", "web.facebook.com"} {
 		rules = append(rules, "MAP "+h+" 127.0.0.1:"+port)
 	}
-	// The profile is removed after Chromium has exited (t.TempDir would race
-	// with the browser's last writes).
-	profile, err := os.MkdirTemp("", "veil-chromium-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Flag("headless", "new"),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
+	ctx := chromium(t, name,
 		chromedp.Flag("ignore-certificate-errors", true),
 		chromedp.Flag("host-resolver-rules", strings.Join(rules, ", ")),
-		chromedp.UserDataDir(profile),
 		chromedp.Flag("load-extension", ext),
 		chromedp.Flag("disable-extensions-except", ext),
-		chromedp.WindowSize(1280, 1000),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	// chromedp reports the missing top-level frame of a worker or frame it
-	// attaches to as an error; it is none here.
-	quiet := chromedp.WithErrorf(func(format string, args ...any) {
-		if msg := fmt.Sprintf(format, args...); !strings.Contains(msg, "no top-level frame") {
-			log.Printf("%s: chromedp: %s", name, msg) // not t.Logf: chromedp may report after the test
-		}
-	})
-	ctx, cancel := chromedp.NewContext(actx, quiet)
+	)
 	b := &browser{t: t, name: name, ctx: ctx, shots: screenshotDir(t), frames: map[target.ID]context.Context{}}
-	t.Cleanup(func() {
-		closeCtx, stop := context.WithTimeout(ctx, 10*time.Second)
-		defer stop()
-		chromedp.Cancel(closeCtx) // closes the browser and waits for it
-		cancel()
-		cancelAlloc()
-		for i := 0; ; i++ {
-			err := os.RemoveAll(profile)
-			if err == nil || i == 20 {
-				if err != nil {
-					t.Logf("removing the Chromium profile: %v", err)
-				}
-				break
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	})
-	if err := chromedp.Run(ctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("%s: starting Chromium: %v", name, err)
-	}
 	// The extension's service worker says which ID Chromium gave it.
 	deadline := time.Now().Add(20 * time.Second)
 	for b.extID == "" {

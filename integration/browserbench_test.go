@@ -368,46 +368,7 @@ func benchHandler(dir string, files map[string]string) http.Handler {
 // returns the context of its first tab.
 func startBenchChromium(b *testing.B) context.Context {
 	b.Helper()
-	// Removed after Chromium has exited (b.TempDir would race with its
-	// last writes).
-	profile, err := os.MkdirTemp("", "veil-bench-chromium-")
-	if err != nil {
-		b.Fatal(err)
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Flag("headless", "new"),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(profile),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	b.Cleanup(func() {
-		closeCtx, stop := context.WithTimeout(ctx, 10*time.Second)
-		defer stop()
-		_ = chromedp.Cancel(closeCtx)
-		cancel()
-		cancelAlloc()
-		for i := 0; ; i++ {
-			err := os.RemoveAll(profile)
-			if err == nil || i == 20 {
-				if err != nil {
-					b.Logf("removing the Chromium profile: %v", err)
-				}
-				return
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	})
-	if err := chromedp.Run(ctx, chromedp.Navigate("about:blank")); err != nil {
-		b.Fatalf("starting Chromium: %v", err)
-	}
-	return ctx
+	return chromium(b, "bench")
 }
 
 // evalAwait evaluates a JavaScript expression, awaiting a Promise, and reads

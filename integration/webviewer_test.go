@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -215,49 +214,7 @@ func viewerPersona(t *testing.T, name, passphrase string) *persona.Persona {
 // extension: a visitor to the relay's pages.
 func newViewerBrowser(t *testing.T, name string) *browser {
 	t.Helper()
-	// Removed after Chromium has exited (t.TempDir would race with its last
-	// writes).
-	profile, err := os.MkdirTemp("", "veil-chromium-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Flag("headless", "new"),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(1280, 1000),
-	)
-	ctx, cancel := chromedp.NewContext(actx)
-	b := &browser{t: t, name: name, ctx: ctx, shots: screenshotDir(t), frames: map[target.ID]context.Context{}}
-	t.Cleanup(func() {
-		closeCtx, stop := context.WithTimeout(ctx, 10*time.Second)
-		defer stop()
-		chromedp.Cancel(closeCtx) // closes the browser and waits for it
-		cancel()
-		cancelAlloc()
-		for i := 0; ; i++ {
-			err := os.RemoveAll(profile)
-			if err == nil || i == 20 {
-				if err != nil {
-					t.Logf("removing the Chromium profile: %v", err)
-				}
-				return
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	})
-	if err := chromedp.Run(ctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("%s: starting Chromium: %v", name, err)
-	}
-	return b
+	return &browser{t: t, name: name, ctx: chromium(t, name), shots: screenshotDir(t), frames: map[target.ID]context.Context{}}
 }
 
 // request is one request a page made, as DevTools saw it.

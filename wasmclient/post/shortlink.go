@@ -34,4 +34,3 @@ func resolveShortLink(ctx context.Context, link string) (string, error) {
 	}
 	return loc, nil
 }
-

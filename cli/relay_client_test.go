@@ -2,16 +2,15 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/veilsocial/veil/internal/relaytest"
 	"github.com/veilsocial/veil/relay"
 	"github.com/veilsocial/veil/wasmclient/payload"
 	"github.com/veilsocial/veil/wasmclient/persona"
@@ -21,19 +20,7 @@ import (
 // runTestRelay runs a real relay on 127.0.0.1:0 for the test.
 func runTestRelay(t *testing.T) *relay.Node {
 	t.Helper()
-	n, err := relay.New(relay.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir()}, relay.WithLogger(slog.New(slog.DiscardHandler)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := n.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		n.Shutdown(ctx)
-	})
-	return n
+	return relaytest.Start(t, relay.Config{})
 }
 
 // onRelay makes worlds whose veil talks to the relay ($VEIL_RELAY).

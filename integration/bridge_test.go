@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"log/slog"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/ipfs/go-cid"
 
+	"github.com/veilsocial/veil/internal/relaytest"
 	"github.com/veilsocial/veil/relay"
 	"github.com/veilsocial/veil/wasmclient/payload"
 	"github.com/veilsocial/veil/wasmclient/persona"
@@ -107,21 +107,7 @@ func TestBridge(t *testing.T) {
 	wasm, wasmExec := buildWasm(t, ctx, root)
 	logSize(t, wasm)
 
-	n, err := relay.New(relay.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), RateAnon: 100000, BurstAnon: 100000},
-		relay.WithLogger(slog.New(slog.DiscardHandler)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := n.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := n.Shutdown(ctx); err != nil {
-			t.Errorf("relay shutdown: %v", err)
-		}
-	})
+	n := relaytest.Start(t, relay.Config{RateAnon: 100000, BurstAnon: 100000})
 
 	script, err := filepath.Abs(filepath.Join("testdata", "bridge.mjs"))
 	if err != nil {

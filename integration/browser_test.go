@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -37,6 +36,7 @@ import (
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
+	"github.com/veilsocial/veil/internal/relaytest"
 	"github.com/veilsocial/veil/relay"
 	"github.com/veilsocial/veil/wasmclient/persona"
 	"github.com/veilsocial/veil/wasmclient/relayclient"
@@ -133,29 +133,8 @@ func copyFile(from, to string) error {
 
 func startRelay(t *testing.T) *relay.Node {
 	t.Helper()
-	cfg := relay.Config{
-		Listen:  "127.0.0.1:0",
-		DataDir: t.TempDir(),
-		// The browsers share one address: no rate limit may get in the way.
-		RateAnon: 100000, BurstAnon: 100000,
-		RatePersona: 100000, BurstPersona: 100000,
-		RateRead: 100000, BurstRead: 100000,
-	}
-	n, err := relay.New(cfg, relay.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := n.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := n.Shutdown(ctx); err != nil {
-			t.Errorf("relay shutdown: %v", err)
-		}
-	})
-	return n
+	// The browsers share one address: no rate limit may get in the way.
+	return relaytest.Start(t, relaytest.Unlimited(relay.Config{}))
 }
 
 // ---- The sites ----

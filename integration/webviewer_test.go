@@ -7,8 +7,6 @@ package integration
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/url"
 	"path/filepath"
 	"slices"
@@ -23,6 +21,7 @@ import (
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
+	"github.com/veilsocial/veil/internal/relaytest"
 	"github.com/veilsocial/veil/relay"
 	"github.com/veilsocial/veil/wasmclient/envelope"
 	"github.com/veilsocial/veil/wasmclient/payload"
@@ -177,25 +176,7 @@ func TestBrowserWebViewer(t *testing.T) {
 // wasmDir to its web viewer.
 func startViewerRelay(t *testing.T, wasmDir string) *relay.Node {
 	t.Helper()
-	n, err := relay.New(relay.Config{
-		Listen:     "127.0.0.1:0",
-		DataDir:    t.TempDir(),
-		WebWasmDir: wasmDir,
-	}, relay.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := n.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := n.Shutdown(ctx); err != nil {
-			t.Errorf("relay shutdown: %v", err)
-		}
-	})
-	return n
+	return relaytest.Start(t, relay.Config{WebWasmDir: wasmDir})
 }
 
 // viewerPersona makes a default-profile persona, protected when passphrase

@@ -3,15 +3,13 @@
 package post_test
 
 import (
-	"context"
 	"errors"
-	"log/slog"
 	"strings"
 	"testing"
-	"time"
 
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 
+	"github.com/veilsocial/veil/internal/relaytest"
 	"github.com/veilsocial/veil/relay"
 	"github.com/veilsocial/veil/wasmclient/envelope"
 	"github.com/veilsocial/veil/wasmclient/payload"
@@ -23,21 +21,7 @@ import (
 // startRelay runs a real relay on 127.0.0.1:0 and returns a client of it.
 func startRelay(t *testing.T) *relayclient.Client {
 	t.Helper()
-	n, err := relay.New(relay.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir()}, relay.WithLogger(slog.New(slog.DiscardHandler)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := n.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := n.Shutdown(ctx); err != nil {
-			t.Errorf("relay shutdown: %v", err)
-		}
-	})
-	c, err := relayclient.New(n.URL())
+	c, err := relayclient.New(relaytest.Start(t, relay.Config{}).URL())
 	if err != nil {
 		t.Fatal(err)
 	}

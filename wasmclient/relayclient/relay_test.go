@@ -8,7 +8,6 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"sync"
@@ -19,6 +18,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/ipfs/go-cid"
 
+	"github.com/veilsocial/veil/internal/relaytest"
 	"github.com/veilsocial/veil/relay"
 	"github.com/veilsocial/veil/wasmclient/envelope"
 	"github.com/veilsocial/veil/wasmclient/persona"
@@ -29,16 +29,7 @@ import (
 // with its data in dir.
 func startRelay(t *testing.T, addr, dir string) *relay.Node {
 	t.Helper()
-	if addr == "" {
-		addr = "127.0.0.1:0"
-	}
-	n, err := relay.New(relay.Config{Listen: addr, DataDir: dir}, relay.WithLogger(slog.New(slog.DiscardHandler)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := n.Start(); err != nil {
-		t.Fatal(err)
-	}
+	n := relaytest.Start(t, relay.Config{Listen: addr, DataDir: dir})
 	t.Cleanup(func() { shutdown(t, n) })
 	return n
 }

@@ -4,18 +4,16 @@ package session_test
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 
+	"github.com/veilsocial/veil/internal/relaytest"
 	"github.com/veilsocial/veil/relay"
 	"github.com/veilsocial/veil/wasmclient/envelope"
 	"github.com/veilsocial/veil/wasmclient/payload"
@@ -27,21 +25,7 @@ import (
 
 func startRelay(t *testing.T) string {
 	t.Helper()
-	n, err := relay.New(relay.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir()}, relay.WithLogger(slog.New(slog.DiscardHandler)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := n.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := n.Shutdown(ctx); err != nil {
-			t.Errorf("relay shutdown: %v", err)
-		}
-	})
-	return n.URL()
+	return relaytest.Start(t, relay.Config{}).URL()
 }
 
 func newSession(t *testing.T, relayURL string) *session.Session {

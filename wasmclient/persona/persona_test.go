@@ -363,3 +363,71 @@ func TestProfileProves(t *testing.T) {
 		}
 	}
 }
+
+// The Store keeps the keys it parsed until it writes: what it hands out
+// follows every change made through it, and a protected persona's key in
+// the keyring stays locked whatever a caller does with its own Persona.
+func TestStoreKeyCache(t *testing.T) {
+	st := NewStore(NewMemStorage())
+	alice, _ := New(Options{Name: "Alice", Passphrase: []byte("a")})
+	bob, _ := New(Options{Name: "Bob"})
+	carol, _ := New(Options{Name: "Carol"})
+	if err := st.SavePersona(alice); err != nil {
+		t.Fatal(err)
+	}
+	kr, err := st.Keyring()
+	if err != nil || len(kr) != 1 {
+		t.Fatalf("keyring: %d keys, %v", len(kr), err)
+	}
+	kr[0] = nil // the list is the caller's
+	if _, err := st.PublicKey(bob.Fingerprint()); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown key: %v", err)
+	}
+	gen := st.Generation()
+	for _, p := range []*Persona{bob, carol} {
+		if err := st.AddContact(&Contact{Key: p.Entity(), ContactInfo: ContactInfo{Source: "import"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st.Generation() == gen {
+		t.Fatal("adding contacts left the generation as it was")
+	}
+	kr, err = st.Keyring()
+	if err != nil || len(kr) != 3 || kr[0] == nil {
+		t.Fatalf("keyring after adding contacts: %d keys, %v", len(kr), err)
+	}
+	pub, err := st.PublicKey(strings.ToLower(alice.Fingerprint()))
+	if err != nil || pub.PrivateKey != nil || Fingerprint(pub) != alice.Fingerprint() {
+		t.Fatalf("persona's public key: %v", err)
+	}
+	if again, _ := st.PublicKey(alice.Fingerprint()); again != pub {
+		t.Error("the public key was parsed again with nothing changed")
+	}
+	if info, ok, err := st.KnownContact(bob.Fingerprint()); err != nil || !ok || info.Source != "import" {
+		t.Errorf("known contact: %+v %v %v", info, ok, err)
+	}
+	// Unlocking a persona read from the store leaves the keyring's copy locked.
+	p, err := st.PersonaByFingerprint(alice.Fingerprint())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Unlock([]byte("a")); err != nil {
+		t.Fatal(err)
+	}
+	kr, _ = st.Keyring()
+	if !kr[0].PrivateKey.Encrypted {
+		t.Error("the keyring's persona key is unlocked")
+	}
+	if err := st.RemoveContact(bob.Fingerprint()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.PublicKey(bob.Fingerprint()); !errors.Is(err, ErrNotFound) {
+		t.Errorf("removed contact still found: %v", err)
+	}
+	if _, ok, _ := st.KnownContact(bob.Fingerprint()); ok {
+		t.Error("removed contact still known")
+	}
+	if kr, _ := st.Keyring(); len(kr) != 2 {
+		t.Errorf("keyring after removing a contact: %d keys", len(kr))
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
@@ -215,12 +216,55 @@ func (c *Contact) Fingerprint() string { return Fingerprint(c.Key) }
 //	personas/<FPR>.asc   the armored secret key (claims included)
 //	contacts/<FPR>.asc   the armored public key
 //	contacts/<FPR>.json  ContactInfo
+//
+// A Store keeps the keys it parsed for Keyring, PublicKey and KnownContact
+// (parsing a key checks its signatures, which costs more than the message
+// a reader opens with it) until it writes to its Storage: a Store must be
+// the only writer of its Storage while it is in use.
 type Store struct {
 	s Storage
+
+	mu sync.Mutex
+	// gen counts the writes through this Store; a cache made at another
+	// generation is stale.
+	gen   uint64
+	cache *keyCache
+}
+
+// keyCache is what a Store parsed at one generation. Its keys are shared by
+// every caller and never changed: Persona methods that change a key work on
+// their own parse of it (Personas, PersonaByFingerprint).
+type keyCache struct {
+	keyring  openpgp.EntityList         // personas, as stored, then contacts
+	public   map[string]*openpgp.Entity // fingerprint → public-only key, filled on demand
+	contacts map[string]ContactInfo     // fingerprint → contact's local knowledge
 }
 
 // NewStore returns a Store over s.
 func NewStore(s Storage) *Store { return &Store{s: s} }
+
+// Generation changes whenever the Store writes to its Storage: what was read
+// at one generation is current while the generation stays the same.
+func (s *Store) Generation() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.gen
+}
+
+// changed runs write, marking everything read before it (and while it runs)
+// stale.
+func (s *Store) changed(write func() error) error {
+	s.bump()
+	defer s.bump()
+	return write()
+}
+
+func (s *Store) bump() {
+	s.mu.Lock()
+	s.gen++
+	s.cache = nil
+	s.mu.Unlock()
+}
 
 const (
 	personaDir = "personas"
@@ -234,12 +278,12 @@ func (s *Store) SavePersona(p *Persona) error {
 	if err != nil {
 		return err
 	}
-	return s.s.Write(path.Join(personaDir, p.Fingerprint()+".asc"), data)
+	return s.changed(func() error { return s.s.Write(path.Join(personaDir, p.Fingerprint()+".asc"), data) })
 }
 
 // DeletePersona removes a persona's key.
 func (s *Store) DeletePersona(fpr string) error {
-	return s.s.Remove(path.Join(personaDir, strings.ToUpper(fpr)+".asc"))
+	return s.changed(func() error { return s.s.Remove(path.Join(personaDir, strings.ToUpper(fpr)+".asc")) })
 }
 
 // Personas returns every stored persona, locked as stored.
@@ -401,10 +445,12 @@ func (s *Store) AddContact(c *Contact) error {
 	if err != nil {
 		return err
 	}
-	if err := s.s.Write(path.Join(contactDir, fpr+".asc"), armored); err != nil {
-		return err
-	}
-	return s.s.Write(path.Join(contactDir, fpr+".json"), meta)
+	return s.changed(func() error {
+		if err := s.s.Write(path.Join(contactDir, fpr+".asc"), armored); err != nil {
+			return err
+		}
+		return s.s.Write(path.Join(contactDir, fpr+".json"), meta)
+	})
 }
 
 func addClaim(list []Claim, c Claim) []Claim {
@@ -575,15 +621,77 @@ func handleMatches(handles []Claim, query string) bool {
 // RemoveContact forgets a contact.
 func (s *Store) RemoveContact(fpr string) error {
 	fpr = strings.ToUpper(fpr)
-	if err := s.s.Remove(path.Join(contactDir, fpr+".asc")); err != nil {
-		return err
-	}
-	return s.s.Remove(path.Join(contactDir, fpr+".json"))
+	return s.changed(func() error {
+		if err := s.s.Remove(path.Join(contactDir, fpr+".asc")); err != nil {
+			return err
+		}
+		return s.s.Remove(path.Join(contactDir, fpr+".json"))
+	})
 }
 
-// Keyring returns every persona's key and every contact's key, the set a
-// message is decrypted and verified against.
+// Keyring returns every persona's key (as stored: locked when protected)
+// and every contact's key, the set a message is decrypted and verified
+// against. The keys are shared with other callers and must not be changed;
+// the list is the caller's.
 func (s *Store) Keyring() (openpgp.EntityList, error) {
+	c, err := s.keys()
+	if err != nil {
+		return nil, err
+	}
+	return append(openpgp.EntityList(nil), c.keyring...), nil
+}
+
+// PublicKey returns the public key of the persona or contact with
+// fingerprint fpr (hex, either case), without its secret parts: ErrNotFound
+// when the Store has neither. The key is shared and must not be changed.
+func (s *Store) PublicKey(fpr string) (*openpgp.Entity, error) {
+	fpr = strings.ToUpper(fpr)
+	c, err := s.keys()
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	pub, ok := c.public[fpr]
+	s.mu.Unlock()
+	if ok {
+		return pub, nil
+	}
+	for _, e := range c.keyring {
+		if Fingerprint(e) != fpr {
+			continue
+		}
+		if e.PrivateKey != nil {
+			if e, err = PublicOnly(e); err != nil {
+				return nil, err
+			}
+		}
+		s.mu.Lock()
+		c.public[fpr] = e
+		s.mu.Unlock()
+		return e, nil
+	}
+	return nil, fmt.Errorf("%w: no persona or contact %s", ErrNotFound, fpr)
+}
+
+// KnownContact returns what is known locally about the contact with
+// fingerprint fpr, and whether there is one, from the keys Keyring reads.
+func (s *Store) KnownContact(fpr string) (ContactInfo, bool, error) {
+	c, err := s.keys()
+	if err != nil {
+		return ContactInfo{}, false, err
+	}
+	info, ok := c.contacts[strings.ToUpper(fpr)]
+	return info, ok, nil
+}
+
+// keys returns the current keyCache, reading the Storage when there is none.
+func (s *Store) keys() (*keyCache, error) {
+	s.mu.Lock()
+	c, gen := s.cache, s.gen
+	s.mu.Unlock()
+	if c != nil {
+		return c, nil
+	}
 	ps, err := s.Personas()
 	if err != nil {
 		return nil, err
@@ -592,12 +700,19 @@ func (s *Store) Keyring() (openpgp.EntityList, error) {
 	if err != nil {
 		return nil, err
 	}
-	var el openpgp.EntityList
+	c = &keyCache{public: map[string]*openpgp.Entity{}, contacts: map[string]ContactInfo{}}
 	for _, p := range ps {
-		el = append(el, p.entity)
+		c.keyring = append(c.keyring, p.entity)
 	}
-	for _, c := range cs {
-		el = append(el, c.Key)
+	for _, ct := range cs {
+		c.keyring = append(c.keyring, ct.Key)
+		c.public[ct.Fingerprint()] = ct.Key
+		c.contacts[ct.Fingerprint()] = ct.ContactInfo
 	}
-	return el, nil
+	s.mu.Lock()
+	if s.gen == gen && s.cache == nil {
+		s.cache = c
+	}
+	s.mu.Unlock()
+	return c, nil
 }

@@ -110,11 +110,11 @@ func (s *Session) draft(req ComposeRequest) (*post.Draft, error) {
 func (s *Session) recipients(fingerprints []string) ([]*openpgp.Entity, error) {
 	var out []*openpgp.Entity
 	for _, f := range fingerprints {
-		e, err := s.key(f)
+		fpr, err := checkFingerprint(f)
 		if err != nil {
 			return nil, err
 		}
-		pub, err := persona.PublicOnly(e)
+		pub, err := s.store.PublicKey(fpr)
 		if err != nil {
 			return nil, err
 		}
@@ -244,7 +244,7 @@ func (s *Session) readResult(cid string, o *post.Opened, err error, kr openpgp.E
 	if op.Signature.Signer != nil {
 		res.Author.Name = persona.Name(op.Signature.Signer)
 	}
-	if c, err := s.contact(res.Author.Fingerprint); err == nil {
+	if c, ok, err := s.store.KnownContact(res.Author.Fingerprint); err == nil && ok {
 		res.Author.Verified = len(c.Verified) > 0
 	}
 	return res, nil

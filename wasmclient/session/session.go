@@ -37,6 +37,9 @@ type Session struct {
 	// unlocked holds the protected personas unlocked in this session, by
 	// fingerprint.
 	unlocked map[string]*persona.Persona
+	// plain holds the unprotected personas read from the store, by
+	// fingerprint, while the store has not changed since.
+	plain map[string]plainPersona
 }
 
 // New starts a session on cfg.
@@ -52,7 +55,7 @@ func New(cfg Config) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
 	}
-	return &Session{store: persona.NewStore(cfg.Storage), relay: c, opts: opts, unlocked: map[string]*persona.Persona{}}, nil
+	return &Session{store: persona.NewStore(cfg.Storage), relay: c, opts: opts, unlocked: map[string]*persona.Persona{}, plain: map[string]plainPersona{}}, nil
 }
 
 // PersonaInfo describes a persona (veil.d.ts PersonaInfo).
@@ -173,16 +176,34 @@ func (s *Session) persona(fingerprint string) (*persona.Persona, error) {
 	if err != nil {
 		return nil, err
 	}
+	gen := s.store.Generation()
+	s.mu.Lock()
+	if u, ok := s.unlocked[fpr]; ok {
+		s.mu.Unlock()
+		return u, nil
+	}
+	if c, ok := s.plain[fpr]; ok && c.gen == gen {
+		s.mu.Unlock()
+		return c.p, nil
+	}
+	s.mu.Unlock()
 	p, err := s.store.PersonaByFingerprint(fpr)
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if u, ok := s.unlocked[fpr]; ok {
-		return u, nil
+	if !p.Protected() {
+		s.mu.Lock()
+		s.plain[fpr] = plainPersona{p, gen}
+		s.mu.Unlock()
 	}
 	return p, nil
+}
+
+// plainPersona is an unprotected persona as the store held it at
+// generation gen.
+type plainPersona struct {
+	p   *persona.Persona
+	gen uint64
 }
 
 // checkFingerprint reads a fingerprint: 40 or 64 hex digits, in upper case

@@ -39,7 +39,7 @@ EXT_DIST := extension/dist
 # `make test-browser SCREENSHOTS=dir` keeps the browser tests' screenshots in dir.
 SCREENSHOTS ?=
 
-.PHONY: help setup build wasm extension run demo test test-browser fuzz bench check clean
+.PHONY: help setup build wasm extension contracts run demo test test-browser fuzz bench check clean
 
 help: ## Show this help
 	@echo "Usage: make TARGET [VARIABLE=value ...]. Targets:"
@@ -73,6 +73,10 @@ extension: wasm ## Assemble the browser extension into extension/dist/ (chrome:/
 	tar -C extension --exclude=./testdata --exclude=./dist --exclude='*.md' -cf - . | tar -C $(EXT_DIST) -xf -
 	cp $(WASM) $(WASM_EXEC) $(EXT_DIST)/
 	@echo "$(EXT_DIST): $$(find $(EXT_DIST) -type f | wc -l) files; load it unpacked in Chromium"
+
+contracts: ## Compile wallet/contracts/*.sol (solc pinned in package.json) into build/ ABI and bytecode and Go bindings
+	@[ -d node_modules/solc ] || npm ci --ignore-scripts
+	node scripts/contracts.mjs
 
 # Where `make run` listens and keeps its data.
 RUN_LISTEN ?= 127.0.0.1:8080

@@ -126,7 +126,7 @@ function personaItem(p) {
       }),
     );
     actions.append(pass, unlock);
-  } else {
+  } else if (p.protected) {
     const lock = el("button", "secondary", "Lock");
     lock.addEventListener("click", () =>
       busy(lock, async () => {

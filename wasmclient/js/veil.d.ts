@@ -58,6 +58,8 @@ export interface PersonaInfo {
   profile: "v4" | "v6";
   /** True while a passphrase-protected persona is not unlocked in this session. */
   locked: boolean;
+  /** True when the stored key is passphrase-protected (only such a persona can be locked). */
+  protected: boolean;
 }
 
 export interface ContactInfo {

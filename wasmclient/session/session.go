@@ -68,6 +68,8 @@ type PersonaInfo struct {
 	// Locked is true while a protected persona is not unlocked in this
 	// session.
 	Locked bool `json:"locked"`
+	// Protected is true when the stored key is passphrase-protected.
+	Protected bool `json:"protected"`
 }
 
 func personaInfo(p *persona.Persona) *PersonaInfo {
@@ -78,6 +80,7 @@ func personaInfo(p *persona.Persona) *PersonaInfo {
 		Handles:     nonNil(p.Claims()),
 		Profile:     p.Profile().String(),
 		Locked:      p.Locked(),
+		Protected:   p.Protected(),
 	}
 }
 

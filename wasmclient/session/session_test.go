@@ -67,7 +67,7 @@ func TestSession(t *testing.T) {
 	a := must(alice.CreatePersona(ctx, session.CreatePersonaRequest{Name: "Alice", Email: "alice@example.org", Handles: []persona.Claim{*twitterAlice}}))(t)
 	b := must(bob.CreatePersona(ctx, session.CreatePersonaRequest{Name: "Bob", Email: "bob@example.org", Passphrase: "bob's secret", Profile: "v6"}))(t)
 	c := must(carol.CreatePersona(ctx, session.CreatePersonaRequest{Name: "Carol"}))(t)
-	if a.Profile != "v4" || a.Locked || len(a.Handles) != 1 || b.Profile != "v6" || b.Locked || c.Email != "" {
+	if a.Profile != "v4" || a.Locked || len(a.Handles) != 1 || b.Profile != "v6" || b.Locked || c.Email != "" || a.Protected || !b.Protected {
 		t.Errorf("personas %+v %+v %+v", a, b, c)
 	}
 	for _, s := range []*session.Session{alice, bob, carol} {

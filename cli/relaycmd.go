@@ -25,6 +25,11 @@ func runRelay(env Env, args []string) error {
 	mdns := fs.Bool("mdns", false, "find relays on the local network")
 	redisURL := fs.String("redis", "", "redis://HOST:PORT/DB shared by the relay processes of one site ($VEIL_REDIS)")
 	webWasmDir := fs.String("web-wasm-dir", "", "directory with veil.wasm and wasm_exec.js (bin/ after make wasm) for the post viewer to decrypt with ($VEIL_WEB_WASM_DIR)")
+	chainRPC := fs.String("chain-rpc", "", "EVM JSON-RPC endpoint of the relay registry's chain ($VEIL_CHAIN_RPC)")
+	chainFile := fs.String("chain-file", "", "file `veil devchain` wrote: the chain's RPC and contracts ($VEIL_CHAIN_FILE)")
+	registry := fs.String("registry", "", "RelayRegistry contract address ($VEIL_REGISTRY)")
+	operatorKey := fs.String("operator-key", "", "register this relay in the registry: a file with the operator's hex private key, or devchain:<account> ($VEIL_OPERATOR_KEY)")
+	stake := fs.String("stake", "", "self-stake to register with, in VEIL (default: the registry's minimum; $VEIL_STAKE)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -48,6 +53,11 @@ func runRelay(env Env, args []string) error {
 	set(&cfg.Name, *name)
 	set(&cfg.Redis, *redisURL)
 	set(&cfg.WebWasmDir, *webWasmDir)
+	set(&cfg.ChainRPC, *chainRPC)
+	set(&cfg.ChainFile, *chainFile)
+	set(&cfg.Registry, *registry)
+	set(&cfg.OperatorKey, *operatorKey)
+	set(&cfg.Stake, *stake)
 	cfg.P2PListen = append(cfg.P2PListen, p2pListen...)
 	cfg.Peers = append(cfg.Peers, peers...)
 	cfg.MDNS = cfg.MDNS || *mdns

@@ -44,6 +44,26 @@ type Config struct {
 	// missing.
 	WebWasmDir string `json:"web_wasm_dir"`
 
+	// The on-chain relay registry (docs/CHAIN.md; relay/staking). ChainRPC
+	// is an EVM JSON-RPC endpoint and Registry the RelayRegistry contract;
+	// ChainFile, a file `veil devchain` wrote, gives both. With them the
+	// relay reads the registry's active set to find peers (it must be
+	// federated: p2p_listen) and shows its stake in /v1/info.
+	ChainRPC  string `json:"chain_rpc"`
+	ChainFile string `json:"chain_file"`
+	Registry  string `json:"registry"`
+	// OperatorKey registers the relay in the registry: a file holding the
+	// operator's private key in hex, or "devchain:<account>" for one of the
+	// dev chain file's accounts.
+	OperatorKey string `json:"operator_key"`
+	// Stake is the self-stake to register with, in VEIL ("1000"; empty: the
+	// registry's minimum); CommissionBps the commission asked of
+	// delegators, in basis points.
+	Stake         string `json:"stake"`
+	CommissionBps int    `json:"commission_bps"`
+	// RegistryInterval is how often the active set is read (default 1m).
+	RegistryInterval Duration `json:"registry_interval"`
+
 	MaxBlobSize   int64 `json:"max_blob_size"`   // bytes, per upload
 	RawLimit      int64 `json:"raw_limit"`       // blobs up to this size are one raw block
 	QuotaAnon     int64 `json:"quota_anon"`      // bytes pinned per anonymous uploader (per IP)

@@ -22,6 +22,7 @@ func (n *Node) info(c echo.Context) error {
 		Name: n.cfg.Name, Software: "veil", Version: Version, URL: n.URL(),
 		PeerID: peerID, Addrs: addrs,
 		Protocols: []string{"veil/v1", "ipfs-trustless-gateway", "hkp", "vks", "wkd"},
+		Stake:     n.stakeInfo(),
 		Limits: relayclient.Limits{
 			MaxBlobSize: n.cfg.MaxBlobSize, MaxShareSize: n.cfg.MaxShareSize,
 			QuotaAnon: n.cfg.QuotaAnon, QuotaPersona: n.cfg.QuotaPersona,

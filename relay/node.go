@@ -27,6 +27,7 @@ import (
 	"github.com/veilsocial/veil/relay/directory"
 	"github.com/veilsocial/veil/relay/hub"
 	"github.com/veilsocial/veil/relay/ratelimit"
+	"github.com/veilsocial/veil/relay/staking"
 	"github.com/veilsocial/veil/storage"
 	"github.com/veilsocial/veil/web"
 )
@@ -62,6 +63,9 @@ type Node struct {
 	fed     *federated   // nil when the node is not federated
 	cluster *cluster.Log // nil without Redis
 
+	stakingCfg *staking.Config  // nil without a relay registry
+	staking    *staking.Service // running after Start
+
 	shutdownOnce sync.Once
 	shutdownErr  error
 
@@ -94,6 +98,9 @@ func New(cfg Config, opts ...Option) (*Node, error) {
 		return nil, fmt.Errorf("relay: web_wasm_dir: %w", err)
 	}
 	n.web = front
+	if n.stakingCfg, err = stakingConfig(cfg); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("relay: data directory: %w", err)
 	}
@@ -211,6 +218,9 @@ func (n *Node) Start() error {
 	n.served = make(chan error, 1)
 	go func() { n.served <- n.srv.Serve(ln) }()
 	n.startGC()
+	if err := n.startStaking(); err != nil {
+		return err
+	}
 	n.log.Info("relay listening", "addr", n.Addr(), "url", n.URL(), "data_dir", n.cfg.DataDir, "web_decrypts", n.web.HasWasm())
 	return nil
 }
@@ -240,6 +250,9 @@ func (n *Node) Shutdown(ctx context.Context) error {
 
 func (n *Node) shutdown(ctx context.Context) error {
 	var errs []error
+	if n.staking != nil {
+		n.staking.Close()
+	}
 	if n.stopGC != nil {
 		n.stopGC()
 		<-n.gcDone

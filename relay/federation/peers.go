@@ -2,6 +2,7 @@ package federation
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/peerstore"
+	ma "github.com/multiformats/go-multiaddr"
 )
 
 // Reconnection of configured peers. Test hooks.
@@ -154,4 +156,30 @@ func (m mdnsNotifee) HandlePeerFound(ai peer.AddrInfo) {
 		}
 		n.log.Info("federation: connected to mDNS peer", "peer", ai.ID.String())
 	})
+}
+
+// AddPeer connects to a relay found elsewhere (the on-chain registry) and
+// keeps the connection as it does for configured peers: id is its peer ID,
+// addrs its multiaddrs (with or without the /p2p/<id> suffix). Calling it
+// again for a known peer only adds addresses.
+func (n *Node) AddPeer(id string, addrs []string) error {
+	pid, err := peer.Decode(id)
+	if err != nil {
+		return fmt.Errorf("federation: peer ID %q: %w", id, err)
+	}
+	ai := peer.AddrInfo{ID: pid}
+	for _, s := range addrs {
+		a, err := ma.NewMultiaddr(s)
+		if err != nil {
+			return fmt.Errorf("federation: peer address %q: %w", s, err)
+		}
+		if t, _ := peer.SplitAddr(a); t != nil {
+			ai.Addrs = append(ai.Addrs, t)
+		}
+	}
+	if len(ai.Addrs) == 0 {
+		return fmt.Errorf("federation: no addresses for peer %s", id)
+	}
+	n.keepConnected(ai)
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // DefaultMaxBlobSize is the largest blob Get reads unless WithMaxBlobSize
@@ -146,6 +147,32 @@ type Info struct {
 	Addrs     []string `json:"addrs,omitempty"`
 	Limits    Limits   `json:"limits"`
 	Protocols []string `json:"protocols,omitempty"`
+	// Stake is the relay's listing in the on-chain relay registry, when it
+	// is configured with one.
+	Stake *Stake `json:"stake,omitempty"`
+}
+
+// Stake is a relay's standing in the on-chain relay registry
+// (docs/CHAIN.md): amounts are decimal VEIL.
+type Stake struct {
+	Registry   string `json:"registry"`
+	ChainID    uint64 `json:"chain_id,omitempty"`
+	Operator   string `json:"operator,omitempty"`
+	Registered bool   `json:"registered"`
+	// Active is set while the relay is in the registry's active set, at
+	// Rank (1 is the most staked).
+	Active        bool   `json:"active"`
+	Rank          int    `json:"rank,omitempty"`
+	TotalStake    string `json:"total_stake,omitempty"`
+	SelfStake     string `json:"self_stake,omitempty"`
+	CommissionBps int    `json:"commission_bps,omitempty"`
+	// ActiveSetSize is how many relays the active set holds; Peers how many
+	// of the others answered as the peers the registry lists.
+	ActiveSetSize int       `json:"active_set_size"`
+	Peers         int       `json:"peers_found"`
+	UpdatedAt     time.Time `json:"updated_at,omitzero"`
+	// Error is what went wrong in the last round with the chain, if anything.
+	Error string `json:"error,omitempty"`
 }
 
 // Limits are what a client must stay within: sizes in bytes.

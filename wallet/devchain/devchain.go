@@ -178,6 +178,9 @@ func Start(ctx context.Context, cfg Config) (*Chain, error) {
 	ethConf.Genesis = &core.Genesis{Config: params.AllDevChainProtocolChanges, GasLimit: ethconfig.Defaults.Miner.GasCeil, Alloc: alloc}
 	ethConf.SyncMode = ethconfig.FullSync
 	ethConf.TxPool.NoLocals = true
+	// No log index (its background indexer costs more than a dev chain's
+	// few logs take to scan).
+	ethConf.LogNoHistory = true
 
 	stack, err := node.New(&nodeConf)
 	if err != nil {

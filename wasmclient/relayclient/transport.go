@@ -86,3 +86,9 @@ func statusText(code int) string {
 	}
 	return "Status " + strconv.Itoa(code)
 }
+
+// DefaultTransport is the transport a Client uses unless told otherwise:
+// HTTPTransport natively; in the browser one that fails, since there the
+// bridge gives a transport over fetch. Other clients of HTTP endpoints in
+// the client core (wasmclient/eth) use it the same way.
+func DefaultTransport() Transport { return defaultTransport() }

@@ -2,6 +2,7 @@ package contracts_test
 
 import (
 	"fmt"
+	"strings"
 	"math/big"
 
 	"github.com/veilsocial/veil/wallet/contracts"
@@ -9,7 +10,11 @@ import (
 
 // The registry helpers below act through c.registry and fail the test on any refusal.
 
-func peerID(a *account) string { return "12D3KooW" + a.name }
+// peerID is a libp2p-like peer ID for a, as long as a real one (52 characters).
+func peerID(a *account) string {
+	id := "12D3KooW" + a.name
+	return id + strings.Repeat("x", 52-len(id))
+}
 func relayURL(a *account) string {
 	return fmt.Sprintf("https://%s.relay.example", a.name)
 }

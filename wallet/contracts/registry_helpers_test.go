@@ -2,8 +2,8 @@ package contracts_test
 
 import (
 	"fmt"
-	"strings"
 	"math/big"
+	"strings"
 
 	"github.com/veilsocial/veil/wallet/contracts"
 )

@@ -19,6 +19,8 @@ contract RelayRegistry {
     /// @notice The longest peer ID and URL a relay may register, in bytes: activeSet returns them all.
     uint256 private constant MAX_PEER_ID_BYTES = 128;
     uint256 private constant MAX_URL_BYTES = 512;
+    /// The longest unbonding or commission delay: 10 years, so that no release time overflows.
+    uint64 private constant MAX_DELAY = 3650 days;
 
     error BadConfig(string what);
     error ZeroAddress();
@@ -61,7 +63,7 @@ contract RelayRegistry {
     event GovernanceChanged(address indexed previous, address indexed next);
 
     struct Relay {
-        bool registered; // listed in _operators; true exactly while bondedShares > 0
+        bool registered; // listed in _operators: from register until the operator's own stake goes to zero
         bool known; // registered at least once
         uint16 commissionBps; // in force, unless a pending change is due
         uint16 pendingCommissionBps;
@@ -131,6 +133,7 @@ contract RelayRegistry {
         if (minSelfStake_ == 0) revert BadConfig("minSelfStake is zero");
         if (maxSlashBps_ >= BPS) revert BadConfig("maxSlashBps must be below 10000");
         if (activeSetSize_ == 0) revert BadConfig("activeSetSize is zero");
+        if (unbondingDelay_ > MAX_DELAY || commissionDelay_ > MAX_DELAY) revert BadConfig("delay over 10 years");
         stakeToken = IERC20(stakeToken_);
         governance = governance_;
         minSelfStake = minSelfStake_;
@@ -201,10 +204,11 @@ contract RelayRegistry {
     }
 
     /// @notice Starts unbonding `amount` of the sender's stake on `operator`; withdraw(id) pays it after
-    /// unbondingDelay. Stake stops earning at once and stays slashable until withdrawn.
+    /// unbondingDelay. Stake stops earning at once and stays slashable until withdrawn. An operator that takes
+    /// all its own stake out unlists its relay; its delegators can still undelegate and claim.
     function undelegate(address operator, uint256 amount) external nonReentrant returns (uint256 id) {
         Relay storage r = _relays[operator];
-        if (!r.registered) revert NotRegistered(operator);
+        if (!r.known) revert UnknownRelay(operator);
         if (amount == 0) revert ZeroAmount();
         Delegation storage d = _delegations[operator][msg.sender];
         uint256 tokens = r.bondedTokens;
@@ -222,13 +226,15 @@ contract RelayRegistry {
         tokens -= amount;
         r.bondedShares = shares;
         r.bondedTokens = tokens;
-        if (msg.sender == operator && held != 0) {
-            uint256 selfStake = held * tokens / shares;
-            if (selfStake != 0 && selfStake < minSelfStake) revert SelfStakeTooLow(selfStake, minSelfStake);
+        if (msg.sender == operator) {
+            uint256 selfStake = held == 0 ? 0 : held * tokens / shares;
+            if (selfStake == 0) {
+                if (r.registered) _leave(operator, r);
+            } else if (selfStake < minSelfStake) {
+                revert SelfStakeTooLow(selfStake, minSelfStake);
+            }
         }
-
         id = _startUnbonding(r, operator, amount);
-        if (shares == 0) _leave(operator, r);
     }
 
     /// @notice Pays out the unbonding entry `id` (what is left of it after slashes) to its owner, once.
@@ -476,7 +482,8 @@ contract RelayRegistry {
         return r.commissionBps;
     }
 
-    /// Unlists a relay whose bonded pool is empty; its unbonding entries and unclaimed rewards stay.
+    /// Unlists a relay whose operator left. Its pools, delegations and unbonding entries stay, so delegators
+    /// can still undelegate, withdraw and claim, and governance can still slash what remains.
     function _leave(address operator, Relay storage r) private {
         uint256 idx = r.index;
         uint256 last = _operators.length - 1;

@@ -26,6 +26,8 @@ func TestRegistryConstructorRefusals(t *testing.T) {
 		{"zero minimum", c.token.Address(), gov, func(r *registryConfig) { r.minSelfStake = big.NewInt(0) }},
 		{"whole-pool slash", c.token.Address(), gov, func(r *registryConfig) { r.maxSlashBps = 10_000 }},
 		{"empty active set", c.token.Address(), gov, func(r *registryConfig) { r.activeSetSize = 0 }},
+		{"endless unbonding", c.token.Address(), gov, func(r *registryConfig) { r.unbondingDelay = 3651 * day }},
+		{"endless commission delay", c.token.Address(), gov, func(r *registryConfig) { r.commissionDelay = 3651 * day }},
 	}
 	for _, tc := range cases {
 		cfg := good
@@ -138,7 +140,7 @@ func TestDelegateUndelegateWithdraw(t *testing.T) {
 	c.wantRevert(alice, c.registry, regABI.PackUndelegate(op.addr, veil(501)), "InsufficientStake")
 	c.wantRevert(alice, c.registry, regABI.PackUndelegate(op.addr, bi(0)), "ZeroAmount")
 	c.wantRevert(bob, c.registry, regABI.PackUndelegate(op.addr, bi(1)), "InsufficientStake")
-	c.wantRevert(alice, c.registry, regABI.PackUndelegate(bob.addr, bi(1)), "NotRegistered")
+	c.wantRevert(alice, c.registry, regABI.PackUndelegate(bob.addr, bi(1)), "UnknownRelay")
 
 	start := c.now()
 	id := c.undelegate(alice, op, veil(200))
@@ -188,47 +190,48 @@ func TestOperatorSelfStakeAndLeaving(t *testing.T) {
 	if set := c.activeSet(); len(set.Operators) != 3 || set.Operators[0] != op.addr {
 		t.Fatalf("active set = %v", set.Operators)
 	}
-	// ...unless it goes to zero: the relay leaves the active set but stays listed while Alice is on it.
-	second := c.undelegate(op, op, veil(100))
-	info := c.info(op)
-	if info.SelfStake.Sign() != 0 || !info.Registered {
-		t.Fatalf("after the operator left: %+v", info)
-	}
-	wantInt(t, "totalStake", info.TotalStake, veil(200))
-	for _, a := range c.activeSet().Operators {
-		if a == op.addr {
-			t.Fatal("a relay without self-stake is in the active set")
-		}
-	}
-	c.delegate(alice, op, veil(1))
-
-	// The last delegator leaving unlists the relay; op3 takes its index.
-	r := c.send(alice, c.registry, regABI.PackUndelegate(op.addr, veil(201)))
+	// ...unless it goes to zero: the relay leaves the list and the active set, and op3 takes its index.
+	r := c.send(op, c.registry, regABI.PackUndelegate(op.addr, veil(100)))
 	if left := events(r, c.registry.Address(), regABI.UnpackRelayLeftEvent); len(left) != 1 || left[0].Operator != op.addr {
 		t.Fatalf("RelayLeft = %+v", left)
 	}
-	if c.info(op).Registered || c.relayCount() != 2 {
-		t.Fatalf("after leaving: %+v, %d relays", c.info(op), c.relayCount())
+	second := events(r, c.registry.Address(), regABI.UnpackUndelegatedEvent)[0].Id
+	info := c.info(op)
+	if info.SelfStake.Sign() != 0 || info.Registered || c.relayCount() != 2 {
+		t.Fatalf("after the operator left: %+v, %d relays", info, c.relayCount())
 	}
+	wantInt(t, "totalStake", info.TotalStake, veil(200))
 	if got := call(c, c.registry, regABI.PackRelayAt(bi(0)), regABI.UnpackRelayAt); got != op3.addr {
 		t.Fatalf("relayAt(0) = %s, want op3", got)
 	}
 	if got := call(c, c.registry, regABI.PackRelayAt(bi(1)), regABI.UnpackRelayAt); got != op2.addr {
 		t.Fatalf("relayAt(1) = %s, want op2", got)
 	}
+	for _, a := range c.activeSet().Operators {
+		if a == op.addr {
+			t.Fatal("a relay whose operator left is in the active set")
+		}
+	}
+
+	// Nobody can stake on it or pay it now, but Alice can still leave and claim.
 	c.fund(alice, veil(10), c.registry.Address())
 	c.wantRevert(alice, c.registry, regABI.PackDelegate(op.addr, veil(1)), "NotRegistered")
 	c.wantRevert(alice, c.registry, regABI.PackAddRewards(op.addr, veil(1)), "NotRegistered")
 	c.wantRevert(op, c.registry, regABI.PackProposeCommission(5), "NotRegistered")
+	aliceExit := c.undelegate(alice, op, veil(150))
+	wantInt(t, "alice's claim", c.claim(alice, op), bi(0))
 
-	// Unbonding stake is still paid out, and the operator may come back.
+	// Unbonding stake is paid out, and the operator may come back to the delegators who stayed.
 	c.advance(7 * day)
 	wantInt(t, "first", c.withdraw(op, first), veil(50))
 	wantInt(t, "second", c.withdraw(op, second), veil(100))
+	wantInt(t, "alice's exit", c.withdraw(alice, aliceExit), veil(150))
 	c.register(op, veil(120), 300)
-	if info := c.info(op); !info.Registered || info.CommissionBps != 300 || info.SelfStake.Cmp(veil(120)) != 0 || c.relayCount() != 3 {
+	if info := c.info(op); !info.Registered || info.CommissionBps != 300 || info.SelfStake.Cmp(veil(120)) != 0 ||
+		info.TotalStake.Cmp(veil(170)) != 0 || c.relayCount() != 3 {
 		t.Fatalf("registered again: %+v", info)
 	}
+	wantInt(t, "alice's stake", c.stake(op, alice), veil(50))
 }
 
 func TestRewardsSplitByStakeAndCommission(t *testing.T) {

@@ -155,7 +155,7 @@ func TestActiveSetMatchesSorting(t *testing.T) {
 			c.delegate(fan, op, veil(extra))
 		}
 		switch rng.Intn(8) {
-		case 0: // the operator leaves; the relay stays listed on the fan's stake, if any
+		case 0: // the operator leaves, and the relay with it
 			c.undelegate(op, op, c.stake(op, op))
 		case 1: // slashed: a 100-token operator falls below the minimum
 			c.send(gov, c.registry, regABI.PackSlash(op.addr, 1000, "test"))

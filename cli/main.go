@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/veilsocial/veil/sop"
+	"github.com/veilsocial/veil/wallet"
 	"github.com/veilsocial/veil/wasmclient/envelope"
 	"github.com/veilsocial/veil/wasmclient/persona"
 )
@@ -68,6 +69,10 @@ func commands() []command {
 		{"keys", "publish and look up keys in a relay's directory", runKeys},
 		{"watch", "follow your inboxes on a relay: new posts and shares as they arrive", runWatch},
 		{"relay", "run a relay: ciphertext store, key directory, live events", runRelay},
+		{"wallet", "make, import and list wallet accounts; balances; bind a persona to an account", runWallet},
+		{"tip", "tip a post's author in native coin or VEIL", runTip},
+		{"stake", "stake on the relay registry: register, delegate, undelegate, withdraw, claim, status", runStake},
+		{"devchain", "run a local chain with Veil's contracts and funded dev accounts", runDevchain},
 		{"sop", "the Stateless OpenPGP command-line interface", nil},
 		{"version", "print the version", func(env Env, _ []string) error {
 			fmt.Fprintln(env.Stdout, "veil", Version)
@@ -135,11 +140,13 @@ func ExitCode(err error) int {
 		return ExitNotForMe
 	case errors.Is(err, envelope.ErrBadSignature):
 		return ExitBadSig
-	case errors.Is(err, envelope.ErrCorrupt), errors.Is(err, persona.ErrInvalidKey), errors.Is(err, persona.ErrBadBackup):
+	case errors.Is(err, envelope.ErrCorrupt), errors.Is(err, persona.ErrInvalidKey), errors.Is(err, persona.ErrBadBackup),
+		errors.Is(err, wallet.ErrBadKey):
 		return ExitCorrupt
 	case errors.Is(err, envelope.ErrUnsupported):
 		return ExitUnsupported
-	case errors.Is(err, envelope.ErrLocked), errors.Is(err, persona.ErrLocked), errors.Is(err, persona.ErrBadPassphrase):
+	case errors.Is(err, envelope.ErrLocked), errors.Is(err, persona.ErrLocked), errors.Is(err, persona.ErrBadPassphrase),
+		errors.Is(err, wallet.ErrBadPassphrase):
 		return ExitLocked
 	}
 	return ExitFailure

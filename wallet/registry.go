@@ -167,6 +167,32 @@ func (r *Registry) Unbondings(ctx context.Context, delegator common.Address, fro
 	return out, nil
 }
 
+// DelegatedTo lists the relays delegator has delegated to since fromBlock
+// (from the Delegated events), each once, in the order first seen; the
+// stake may since have been undelegated (see StakeOf).
+func (r *Registry) DelegatedTo(ctx context.Context, delegator common.Address, fromBlock uint64) ([]common.Address, error) {
+	ev := registryBinding.GetABI().Events["Delegated"]
+	logs, err := r.c.eth.FilterLogs(ctx, ethereum.FilterQuery{
+		FromBlock: new(big.Int).SetUint64(fromBlock),
+		Addresses: []common.Address{r.addr},
+		Topics:    [][]common.Hash{{ev.ID}, nil, {common.BytesToHash(delegator.Bytes())}},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("wallet: failed to read the registry's events: %w", err)
+	}
+	var out []common.Address
+	seen := map[common.Address]bool{}
+	for i := range logs {
+		d, err := registryBinding.UnpackDelegatedEvent(&logs[i])
+		if err != nil || seen[d.Operator] {
+			continue
+		}
+		seen[d.Operator] = true
+		out = append(out, d.Operator)
+	}
+	return out, nil
+}
+
 // Params reads the registry's settings.
 func (r *Registry) Params(ctx context.Context) (Params, error) {
 	var p Params

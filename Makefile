@@ -78,11 +78,12 @@ contracts: ## Compile wallet/contracts/*.sol (solc pinned in package.json) into 
 	@[ -d node_modules/solc ] || npm ci --ignore-scripts
 	node scripts/contracts.mjs
 
-# Where `make run` listens and keeps its data.
+# Where `make run` listens and keeps its data, and where its dev chain serves JSON-RPC.
 RUN_LISTEN ?= 127.0.0.1:8080
 RUN_DATA ?= veil-data
+RUN_CHAIN ?= 127.0.0.1:8545
 
-run: setup build extension ## Run a relay on embedded defaults (RUN_LISTEN, data in RUN_DATA) until Ctrl-C; build the extension
+run: setup build extension ## Run a relay on embedded defaults (RUN_LISTEN, data in RUN_DATA) and a dev chain (RUN_CHAIN) until Ctrl-C; build the extension
 	@echo "Relay on http://$(RUN_LISTEN) (its dashboard is that page), data in $(RUN_DATA)/."
 	@echo "Browser: chrome://extensions, Developer mode, Load unpacked: $(abspath $(EXT_DIST))"
 	@echo "  (its popup: create a persona; the relay is http://127.0.0.1:8080 by default). In a terminal:"
@@ -90,6 +91,17 @@ run: setup build extension ## Run a relay on embedded defaults (RUN_LISTEN, data
 	@echo "  veil persona new --name Alice --email alice@example.org --no-passphrase && veil keys publish alice"
 	@echo "  echo hello | veil post --public            # prints the feed text; veil read '<feed text>'"
 	@echo "  gpg --keyserver hkp://$(RUN_LISTEN) --search-keys alice@example.org"
+	@echo "Dev chain (chain 1337): JSON-RPC on http://$(RUN_CHAIN), contracts and dev accounts in $(abspath $(RUN_DATA))/devchain.json."
+	@echo "  export VEIL_CHAIN_FILE=$(abspath $(RUN_DATA))/devchain.json VEIL_WALLET_PASSPHRASE=dev"
+	@echo "  veil wallet import --dev alice --lightkdf && veil wallet bind alice && veil keys publish alice"
+	@echo "  veil wallet balance; veil tip '<feed text>' 1.5 veil; veil stake status"
+	@mkdir -p $(RUN_DATA)
+	@rm -f $(RUN_DATA)/devchain.json
+	@# The chain runs beside the relay and stops with it (Ctrl-C reaches both; the trap covers the rest).
+	$(VEIL) devchain --http $(RUN_CHAIN) --out $(RUN_DATA)/devchain.json & chain=$$!; \
+	trap 'kill $$chain 2>/dev/null; wait $$chain 2>/dev/null || true' EXIT; \
+	for i in $$(seq 100); do [ -f $(RUN_DATA)/devchain.json ] || ! kill -0 $$chain 2>/dev/null && break; sleep 0.1; done; \
+	[ -f $(RUN_DATA)/devchain.json ] || { echo "make run: the dev chain did not start" >&2; exit 1; }; \
 	$(VEIL) relay --listen $(RUN_LISTEN) --data-dir $(RUN_DATA)
 
 demo: setup build ## Walk through personas and a message that veil and gpg both read (throwaway homes)

@@ -107,14 +107,15 @@ func (w *walletFlags) keystore(env Env, homeFlag string) (*wallet.Keystore, erro
 	return wallet.OpenKeystore(wallet.KeystoreDir(dir), kdf)
 }
 
-// passphrase is the wallet passphrase; a missing one is a usage error.
+// passphrase is the wallet passphrase for a new key; a missing one is a
+// usage error.
 func (w *walletFlags) passphrase(env Env) (string, error) {
 	pass, err := passphrase(env, w.passphraseFile, "VEIL_WALLET_PASSPHRASE")
 	if err != nil {
 		return "", err
 	}
 	if pass == nil {
-		return "", usagef("the wallet passphrase is required: --wallet-passphrase-file FILE or $VEIL_WALLET_PASSPHRASE")
+		return "", usagef("a wallet passphrase is required: --wallet-passphrase-file FILE or $VEIL_WALLET_PASSPHRASE")
 	}
 	return string(pass), nil
 }
@@ -144,11 +145,14 @@ func (w *walletFlags) signer(env Env, homeFlag string) (wallet.Signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	pass, err := w.passphrase(env)
+	pass, err := passphrase(env, w.passphraseFile, "VEIL_WALLET_PASSPHRASE")
 	if err != nil {
 		return nil, err
 	}
-	return ks.Unlock(addr, pass)
+	if pass == nil {
+		return nil, fmt.Errorf("%w: %s needs its passphrase (--wallet-passphrase-file or $VEIL_WALLET_PASSPHRASE)", wallet.ErrLocked, addr.Hex())
+	}
+	return ks.Unlock(addr, string(pass))
 }
 
 // amountArg reads an amount argument ("1.5" whole units).

@@ -146,7 +146,7 @@ func ExitCode(err error) int {
 	case errors.Is(err, envelope.ErrUnsupported):
 		return ExitUnsupported
 	case errors.Is(err, envelope.ErrLocked), errors.Is(err, persona.ErrLocked), errors.Is(err, persona.ErrBadPassphrase),
-		errors.Is(err, wallet.ErrBadPassphrase):
+		errors.Is(err, wallet.ErrBadPassphrase), errors.Is(err, wallet.ErrLocked):
 		return ExitLocked
 	}
 	return ExitFailure

@@ -92,6 +92,10 @@ func TestWalletAndTips(t *testing.T) {
 	if errs := a.mustFail(ExitLocked, nil, "wallet", "bind"); !strings.Contains(errs, "wrong passphrase") {
 		t.Errorf("wrong wallet passphrase: %s", errs)
 	}
+	delete(a.envVar, "VEIL_WALLET_PASSPHRASE")
+	if errs := a.mustFail(ExitLocked, nil, "wallet", "bind"); !strings.Contains(errs, "needs its passphrase") {
+		t.Errorf("no wallet passphrase: %s", errs)
+	}
 	a.envVar["VEIL_WALLET_PASSPHRASE"] = good
 	out := a.mustVeil(nil, "wallet", "bind")
 	if want := afpr + " is bound to eip155:1337:" + common.HexToAddress(addr).Hex() + " both ways\n"; out != want {

@@ -19,6 +19,7 @@ var (
 	ErrNoAccount      = errors.New("no such account")
 	ErrAccountExists  = errors.New("account already in the keystore")
 	ErrBadPassphrase  = errors.New("wrong passphrase")
+	ErrLocked         = errors.New("account is locked")
 	ErrNeedPassphrase = errors.New("a passphrase is required")
 )
 
@@ -156,7 +157,7 @@ func (s *keystoreSigner) SignTx(tx *types.Transaction, chainID *big.Int) (*types
 func (s *keystoreSigner) SignHash(hash []byte) ([]byte, error) {
 	sig, err := s.ks.SignHash(s.acct, hash)
 	if errors.Is(err, keystore.ErrLocked) {
-		return nil, fmt.Errorf("wallet: %s is locked", s.acct.Address.Hex())
+		return nil, fmt.Errorf("%w: %s", ErrLocked, s.acct.Address.Hex())
 	}
 	return sig, err
 }

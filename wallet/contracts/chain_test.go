@@ -195,10 +195,20 @@ func (c *chain) opts(from *account, value *big.Int) *bind.TransactOpts {
 // mined seals a block and returns tx's receipt, failing the test unless tx succeeded.
 func (c *chain) mined(tx *types.Transaction) *types.Receipt {
 	c.t.Helper()
-	c.sim.Commit()
-	r, err := c.cl.TransactionReceipt(context.Background(), tx.Hash())
+	// The pool admits a transaction in the background: one sent just before a block was sealed can miss it,
+	// so seal up to a few more.
+	var (
+		r   *types.Receipt
+		err error
+	)
+	for range 5 {
+		c.sim.Commit()
+		if r, err = c.cl.TransactionReceipt(context.Background(), tx.Hash()); err == nil {
+			break
+		}
+	}
 	if err != nil {
-		c.t.Fatalf("receipt: %v", err)
+		c.t.Fatalf("receipt of %s: %v", tx.Hash(), err)
 	}
 	if r.Status != types.ReceiptStatusSuccessful {
 		c.t.Fatalf("transaction %s failed", tx.Hash())
@@ -309,6 +319,9 @@ func call[T any](c *chain, to *bind.BoundContract, data []byte, unpack func([]by
 // advance moves the chain's clock forward by d, sealing an empty block.
 func (c *chain) advance(d time.Duration) {
 	c.t.Helper()
+	// AdjustTime refuses while the pool still lists transactions, and the pool forgets those of the last
+	// block in the background; sealing an empty block first waits for it.
+	c.sim.Commit()
 	if err := c.sim.AdjustTime(d); err != nil {
 		c.t.Fatalf("adjust time: %v", err)
 	}

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"errors"
 	mrand "math/rand/v2"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,6 +132,24 @@ func FuzzReadKeys(f *testing.F) {
 			if len(again) != 1 || Fingerprint(again[0]) != Fingerprint(e) {
 				t.Fatalf("certificate of %s read back as %d keys", Fingerprint(e), len(again))
 			}
+		}
+	})
+}
+
+// FuzzHandleOK checks the handle rules written out in handleOK against the
+// patterns they spell.
+func FuzzHandleOK(f *testing.F) {
+	twitter := regexp.MustCompile(`^[A-Za-z0-9_]{1,15}$`)
+	facebook := regexp.MustCompile(`^[A-Za-z0-9.]{1,50}$`)
+	for _, s := range []string{"", "alice", "alice_b", "alice.b", "a234567890123456", "Zz9", "é", "al ice", strings.Repeat("a", 50), strings.Repeat("a", 51)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		if got, want := handleOK(h, 15, '_'), twitter.MatchString(h); got != want {
+			t.Errorf("twitter handle %q: %v, want %v", h, got, want)
+		}
+		if got, want := handleOK(h, 50, '.'), facebook.MatchString(h); got != want {
+			t.Errorf("facebook handle %q: %v, want %v", h, got, want)
 		}
 	})
 }

@@ -214,7 +214,7 @@ contract RelayRegistry {
         uint256 tokens = r.bondedTokens;
         uint256 shares = r.bondedShares;
         uint256 held = d.shares;
-        uint256 stake = held * tokens / shares;
+        uint256 stake = held == 0 ? 0 : held * tokens / shares;
         if (amount > stake) revert InsufficientStake(stake, amount);
         // Leaving whole burns every share; otherwise round the shares burnt up, against the leaver.
         uint256 burn = amount == stake ? held : _ceilDiv(amount * shares, tokens);

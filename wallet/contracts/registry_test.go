@@ -220,6 +220,7 @@ func TestOperatorSelfStakeAndLeaving(t *testing.T) {
 	c.wantRevert(op, c.registry, regABI.PackProposeCommission(5), "NotRegistered")
 	aliceExit := c.undelegate(alice, op, veil(150))
 	wantInt(t, "alice's claim", c.claim(alice, op), bi(0))
+	c.wantRevert(op, c.registry, regABI.PackUndelegate(op.addr, bi(1)), "InsufficientStake")
 
 	// Unbonding stake is paid out, and the operator may come back to the delegators who stayed.
 	c.advance(7 * day)
@@ -428,6 +429,7 @@ func TestSlashReachesUnbondingStake(t *testing.T) {
 	if c.info(op).Registered {
 		t.Fatal("the relay is still listed with no stake")
 	}
+	c.wantRevert(alice, c.registry, regABI.PackUndelegate(op.addr, bi(1)), "InsufficientStake") // an empty pool
 	c.send(gov, c.registry, regABI.PackSlash(op.addr, 2500, "caught"))
 	for _, e := range []struct {
 		who  *account

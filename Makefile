@@ -95,6 +95,8 @@ run: setup build extension ## Run a relay on embedded defaults (RUN_LISTEN, data
 	@echo "  export VEIL_CHAIN_FILE=$(abspath $(RUN_DATA))/devchain.json VEIL_WALLET_PASSPHRASE=dev"
 	@echo "  veil wallet import --dev alice --lightkdf && veil wallet bind alice && veil keys publish alice"
 	@echo "  veil wallet balance; veil tip '<feed text>' 1.5 veil; veil stake status"
+	@echo "  The relay lists itself in the chain's relay registry as the dev account 'operator' (its dashboard shows the stake)."
+	@echo "  Tips in the extension: popup, Wallet and tips: paste $(RUN_DATA)/devchain.json as the chain, import a dev account's privateKey."
 	@mkdir -p $(RUN_DATA)
 	@rm -f $(RUN_DATA)/devchain.json
 	@# The chain runs beside the relay and stops with it (Ctrl-C reaches both; the trap covers the rest).
@@ -102,7 +104,8 @@ run: setup build extension ## Run a relay on embedded defaults (RUN_LISTEN, data
 	trap 'kill $$chain 2>/dev/null; wait $$chain 2>/dev/null || true' EXIT; \
 	for i in $$(seq 100); do [ -f $(RUN_DATA)/devchain.json ] || ! kill -0 $$chain 2>/dev/null && break; sleep 0.1; done; \
 	[ -f $(RUN_DATA)/devchain.json ] || { echo "make run: the dev chain did not start" >&2; exit 1; }; \
-	$(VEIL) relay --listen $(RUN_LISTEN) --data-dir $(RUN_DATA)
+	$(VEIL) relay --listen $(RUN_LISTEN) --data-dir $(RUN_DATA) --p2p-listen /ip4/127.0.0.1/tcp/0 \
+		--chain-file $(RUN_DATA)/devchain.json --operator-key devchain:operator
 
 demo: setup build ## Walk through personas and a message that veil and gpg both read (throwaway homes)
 	bash scripts/demo.sh $(abspath $(VEIL))

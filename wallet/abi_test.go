@@ -18,7 +18,7 @@ func tipsABI() *abi.ABI {
 	return &a
 }
 
-func mustPack(t *testing.T, a *abi.ABI, method string, args ...any) []byte {
+func mustPack(t testing.TB, a *abi.ABI, method string, args ...any) []byte {
 	t.Helper()
 	data, err := a.Pack(method, args...)
 	if err != nil {

@@ -175,7 +175,7 @@ func (c *Client) estimate(ctx context.Context, msg ethereum.CallMsg) (uint64, er
 func (c *Client) Wait(ctx context.Context, tx *types.Transaction) (*types.Receipt, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.ReceiptTimeout)
 	defer cancel()
-	delay := 20 * time.Millisecond
+	delay := 5 * time.Millisecond
 	var lastErr error
 	for {
 		r, err := c.eth.TransactionReceipt(ctx, tx.Hash())

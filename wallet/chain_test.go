@@ -388,4 +388,10 @@ func TestRevertMined(t *testing.T) {
 	if _, err := short.Wait(ctx, ghost); !errors.Is(err, wallet.ErrNotMined) {
 		t.Errorf("unmined: %v", err)
 	}
+	// A caller that gives up is told so, not that the chain was slow.
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := tc.c.Wait(cctx, ghost); !errors.Is(err, context.Canceled) || errors.Is(err, wallet.ErrNotMined) {
+		t.Errorf("canceled: %v", err)
+	}
 }

@@ -173,6 +173,7 @@ func (c *Client) estimate(ctx context.Context, msg ethereum.CallMsg) (uint64, er
 // returns its receipt. A reverted transaction gives a *RevertError with the
 // reason when the chain can tell it (by replaying the call).
 func (c *Client) Wait(ctx context.Context, tx *types.Transaction) (*types.Receipt, error) {
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.ReceiptTimeout)
 	defer cancel()
 	delay := 5 * time.Millisecond
@@ -192,6 +193,9 @@ func (c *Client) Wait(ctx context.Context, tx *types.Transaction) (*types.Receip
 		select {
 		case <-ctx.Done():
 			t.Stop()
+			if parent.Err() != nil {
+				return nil, fmt.Errorf("wallet: stopped waiting for %s: %w", tx.Hash().Hex(), parent.Err())
+			}
 			if lastErr != nil {
 				return nil, fmt.Errorf("%w: %s within %v (last error: %v)", ErrNotMined, tx.Hash().Hex(), c.cfg.ReceiptTimeout, lastErr)
 			}

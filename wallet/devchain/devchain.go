@@ -267,7 +267,7 @@ var ErrPending = errors.New("devchain: transactions are pending")
 // transactions to be mined first.
 func (c *Chain) AdjustTime(d time.Duration) error {
 	if d < time.Second {
-		return fmt.Errorf("devchain: time moves in whole seconds, not %v", d)
+		return fmt.Errorf("devchain: time moves forward by whole seconds, at least one, not %v", d)
 	}
 	for range 100 {
 		c.mu.Lock()

@@ -4,13 +4,17 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"strings"
 
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/veilsocial/veil/wasmclient/eth"
 	"github.com/veilsocial/veil/wasmclient/persona"
 )
+
+// The binding's text and its check are wasmclient/eth's (BindingMessage,
+// VerifyBinding), the same code the browser runs; this file signs with
+// go-ethereum keys and ties the check to a persona's verified key.
 
 // Errors of CheckBinding, for callers to test with errors.Is.
 var (
@@ -25,35 +29,27 @@ var (
 
 // CAIP10 writes an account as CAIP-10: eip155:<chain id>:0x<checksummed address>.
 func CAIP10(chainID *big.Int, addr common.Address) string {
-	return "eip155:" + chainID.String() + ":" + addr.Hex()
+	return eth.Account{ChainID: chainID.Uint64(), Address: eth.Address(addr)}.String()
 }
 
-// ParseCAIP10 reads an eip155 CAIP-10 account.
+// ParseCAIP10 reads an eip155 CAIP-10 account (a mixed-case address must
+// carry a correct EIP-55 checksum).
 func ParseCAIP10(s string) (*big.Int, common.Address, error) {
-	parts := strings.Split(s, ":")
-	if len(parts) != 3 || parts[0] != "eip155" {
-		return nil, common.Address{}, fmt.Errorf("%q is not an eip155:<chain id>:<address> account", s)
+	a, err := eth.ParseAccount(s)
+	if err != nil {
+		return nil, common.Address{}, err
 	}
-	id, ok := new(big.Int).SetString(parts[1], 10)
-	if !ok || id.Sign() <= 0 || parts[1][0] == '0' {
-		return nil, common.Address{}, fmt.Errorf("%q: bad chain id", s)
-	}
-	if !IsAddress(parts[2]) {
-		return nil, common.Address{}, fmt.Errorf("%q: bad address", s)
-	}
-	return id, common.HexToAddress(parts[2]), nil
-}
-
-// BindingMessage is the text an account signs (personal_sign) to bind a
-// persona: "openpgp4fpr:" and the key's fingerprint in lowercase hex.
-func BindingMessage(fingerprint string) string {
-	return "openpgp4fpr:" + strings.ToLower(fingerprint)
+	return new(big.Int).SetUint64(a.ChainID), common.Address(a.Address), nil
 }
 
 // SignBinding makes the persona's half of a binding: the account (CAIP-10
-// on chainID) and its signature over the fingerprint.
+// on chainID) and its personal_sign signature over eth.BindingMessage of
+// the fingerprint.
 func SignBinding(s Signer, chainID *big.Int, fingerprint string) (persona.WalletBinding, error) {
-	sig, err := SignText(s, []byte(BindingMessage(fingerprint)))
+	if !chainID.IsUint64() || chainID.Sign() <= 0 {
+		return persona.WalletBinding{}, fmt.Errorf("wallet: bad chain ID %s", chainID)
+	}
+	sig, err := SignText(s, []byte(eth.BindingMessage(fingerprint)))
 	if err != nil {
 		return persona.WalletBinding{}, fmt.Errorf("wallet: failed to sign the binding: %w", err)
 	}
@@ -80,22 +76,15 @@ func CheckBinding(e *openpgp.Entity, chainID *big.Int) (common.Address, error) {
 	if !ok {
 		return common.Address{}, ErrNotBound
 	}
-	id, addr, err := ParseCAIP10(b.Account)
-	if err != nil {
-		return common.Address{}, fmt.Errorf("%w: %v", ErrNotTwoWay, err)
-	}
-	if id.Cmp(chainID) != 0 {
-		return common.Address{}, fmt.Errorf("%w: bound on chain %s, this is chain %s", ErrWrongChain, id, chainID)
-	}
 	if len(b.Signature) == 0 {
-		return common.Address{}, fmt.Errorf("%w: %s has not signed the key", ErrNotTwoWay, addr.Hex())
+		return common.Address{}, fmt.Errorf("%w: %s has not signed the key", ErrNotTwoWay, b.Account)
 	}
-	signer, err := RecoverText([]byte(BindingMessage(persona.Fingerprint(e))), b.Signature)
+	a, err := eth.VerifyBinding(b.Account, persona.Fingerprint(e), b.Signature)
 	if err != nil {
 		return common.Address{}, fmt.Errorf("%w: %v", ErrNotTwoWay, err)
 	}
-	if signer != addr {
-		return common.Address{}, fmt.Errorf("%w: the key names %s but %s signed it", ErrNotTwoWay, addr.Hex(), signer.Hex())
+	if !chainID.IsUint64() || a.ChainID != chainID.Uint64() {
+		return common.Address{}, fmt.Errorf("%w: bound on chain %d, this is chain %s", ErrWrongChain, a.ChainID, chainID)
 	}
-	return addr, nil
+	return common.Address(a.Address), nil
 }

@@ -9,9 +9,12 @@ import (
 	"time"
 
 	openpgp "github.com/ProtonMail/go-crypto/openpgp/v2"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/veilsocial/veil/wallet"
 	"github.com/veilsocial/veil/wallet/devchain"
+	"github.com/veilsocial/veil/wasmclient/eth"
 	"github.com/veilsocial/veil/wasmclient/persona"
 )
 
@@ -169,6 +172,48 @@ func TestCAIP10(t *testing.T) {
 		"eip155:x:" + addr.Hex(), "eip155:1:0x1234", "eip155:1:" + addr.Hex() + ":x"} {
 		if _, _, err := wallet.ParseCAIP10(bad); err == nil {
 			t.Errorf("%q parsed", bad)
+		}
+	}
+}
+
+// TestBindingCrossCheck: go-ethereum's signing and recovery and
+// wasmclient/eth's (what the browser runs) agree on the binding, byte for
+// byte.
+func TestBindingCrossCheck(t *testing.T) {
+	p := newPersona(t, "Cross")
+	fpr := p.Fingerprint()
+	msg := eth.BindingMessage(fpr)
+	if msg != "openpgp4fpr:"+strings.ToLower(fpr) {
+		t.Fatalf("binding message %q", msg)
+	}
+	for _, name := range devchain.DefaultAccounts {
+		key := devchain.AccountKey(name)
+		ek, err := eth.PrivateKeyFromBytes(crypto.FromECDSA(key))
+		if err != nil {
+			t.Fatal(err)
+		}
+		acct, esig := eth.SignBinding(ek, devchain.ChainID, fpr)
+		b, err := wallet.SignBinding(wallet.NewKeySigner(key), devChainID, fpr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.Account != acct.String() || !bytes.Equal(b.Signature, esig) {
+			t.Errorf("%s: go-ethereum signed %s %x, wasmclient/eth %s %x", name, b.Account, b.Signature, acct, esig)
+		}
+		// Each side recovers the other's signature to the same account.
+		if who, err := wallet.RecoverText([]byte(msg), esig); err != nil || who != common.Address(ek.Address()) {
+			t.Errorf("%s: go-ethereum recovers wasmclient/eth's signature to %s, %v", name, who.Hex(), err)
+		}
+		if _, err := eth.VerifyBinding(b.Account, fpr, b.Signature); err != nil {
+			t.Errorf("%s: wasmclient/eth refuses go-ethereum's signature: %v", name, err)
+		}
+		// And both refuse it for another key.
+		other := newPersona(t, "Other").Fingerprint()
+		if _, err := eth.VerifyBinding(b.Account, other, b.Signature); !errors.Is(err, eth.ErrNotBound) {
+			t.Errorf("%s: wasmclient/eth accepts the signature for another key: %v", name, err)
+		}
+		if who, _ := wallet.RecoverText([]byte(eth.BindingMessage(other)), b.Signature); who == crypto.PubkeyToAddress(key.PublicKey) {
+			t.Errorf("%s: go-ethereum accepts the signature for another key", name)
 		}
 	}
 }

@@ -12,7 +12,8 @@
 // reuse one, waits for receipts within a bounded time, and reports a revert
 // with its reason decoded when the chain gives it (RevertError).
 //
-// This package is native only (it imports go-ethereum); the browser's half
-// of the binding lives in wasmclient/eth. wallet/devchain runs a local chain
-// with the contracts deployed, for development and tests.
+// This package is native only (it imports go-ethereum). The binding's
+// message and its check are wasmclient/eth's, the code the browser runs, so
+// there is one definition of both. wallet/devchain runs a local chain with
+// the contracts deployed, for development and tests.
 package wallet

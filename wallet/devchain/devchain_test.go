@@ -202,6 +202,13 @@ func TestDevchainMinesAndTravels(t *testing.T) {
 }
 
 func TestDevchainBadAddress(t *testing.T) {
+	// A port that is taken.
+	c := start(t, devchain.Config{})
+	taken := strings.TrimPrefix(c.URL(), "http://")
+	if _, err := devchain.Start(context.Background(), devchain.Config{HTTP: taken}); err == nil || !strings.Contains(err.Error(), "is "+taken+" free?") {
+		t.Errorf("taken port: %v", err)
+	}
+
 	for _, addr := range []string{"nonsense", "127.0.0.1:99999", "127.0.0.1:x"} {
 		_, err := devchain.Start(context.Background(), devchain.Config{HTTP: addr})
 		if err == nil || !strings.Contains(err.Error(), "devchain:") {

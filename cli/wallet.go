@@ -131,6 +131,9 @@ func walletList(env Env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if fs.NArg() != 0 {
+		return usagef("list takes no arguments")
+	}
 	ks, err := wf.keystore(env, sf.home)
 	if err != nil {
 		return err

@@ -117,6 +117,9 @@ func TestWalletAndTips(t *testing.T) {
 		t.Errorf("second import: %s", errs)
 	}
 	b.mustFail(ExitUsage, nil, "wallet", "import", "--dev", "mallory")
+	if errs := b.mustFail(ExitCorrupt, []byte("0x1234\n"), "wallet", "import", "--lightkdf"); !strings.Contains(errs, "bad private key") {
+		t.Errorf("import of a short key: %s", errs)
+	}
 	bal := b.mustVeil(nil, "wallet", "balance")
 	if !strings.Contains(bal, "  10000 native\n") || !strings.Contains(bal, "  100000 VEIL\n") {
 		t.Errorf("balance:\n%s", bal)
@@ -146,6 +149,7 @@ func TestWalletAndTips(t *testing.T) {
 	for _, args := range [][]string{
 		{"tip", link, "abc"}, {"tip", link, "-1"}, {"tip", link, "0"}, {"tip", link, "1", "doge"},
 		{"tip", "not a post", "1"}, {"tip", link}, {"wallet", "balance", "0x123"}, {"wallet", "frobnicate"},
+		{"wallet", "new", "extra"}, {"wallet", "list", "extra"}, {"wallet", "bind", "a", "b"},
 	} {
 		if errs := b.mustFail(ExitUsage, nil, args...); !strings.Contains(errs, "veil "+args[0]+": ") {
 			t.Errorf("%v: %q", args, errs)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -11,10 +12,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/ipfs/go-cid"
 
 	"github.com/veilsocial/veil/internal/relaytest"
 	"github.com/veilsocial/veil/relay"
+	"github.com/veilsocial/veil/wallet/devchain"
 	"github.com/veilsocial/veil/wasmclient/payload"
 	"github.com/veilsocial/veil/wasmclient/persona"
 	"github.com/veilsocial/veil/wasmclient/session"
@@ -82,6 +88,18 @@ type bridgeResult struct {
 		Name, Code, Message string
 	}
 
+	ChainConfig     session.ChainConfig
+	WalletImported  session.WalletInfo
+	Bound           session.BindResult
+	BindingStatus   session.BindingStatus
+	TipNotBound     string
+	Tip             session.TipResult
+	TipStatus       session.TipStatus
+	TipTotal        session.TipTotal
+	BobBalance      session.WalletBalance
+	BobWallet       session.WalletInfo
+	WalletKeyStored bool
+
 	ExportedHead    string
 	Wallet          map[string]any
 	AfterRemove     session.Signer
@@ -108,12 +126,21 @@ func TestBridge(t *testing.T) {
 	logSize(t, wasm)
 
 	n := relaytest.Start(t, relay.Config{RateAnon: 100000, BurstAnon: 100000})
+	chain, err := devchain.Start(ctx, devchain.Config{HTTP: "127.0.0.1:0", Accounts: []string{"alice"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer chain.Close()
+	chainFile := filepath.Join(t.TempDir(), "devchain.json")
+	if err := chain.WriteFile(chainFile); err != nil {
+		t.Fatal(err)
+	}
 
 	script, err := filepath.Abs(filepath.Join("testdata", "bridge.mjs"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.CommandContext(ctx, node, script, wasm, wasmExec, n.URL())
+	cmd := exec.CommandContext(ctx, node, script, wasm, wasmExec, n.URL(), chainFile)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
@@ -131,6 +158,47 @@ func TestBridge(t *testing.T) {
 		t.Fatalf("bridge.mjs failed (%v): %s\noutput: %s", runErr, r.Failure, stdout.Bytes())
 	}
 	checkBridge(t, &r, n.URL())
+	checkTips(t, &r, chain)
+}
+
+// checkTips checks the wallet and tip steps: what the wasm signed, the
+// chain took.
+func checkTips(t *testing.T, r *bridgeResult, chain *devchain.Chain) {
+	c := chain.Contracts()
+	if r.ChainConfig.ChainID != devchain.ChainID || r.ChainConfig.RPC != chain.URL() || r.ChainConfig.Contracts.Tips != c.Tips.Hex() {
+		t.Errorf("setChainConfig = %+v", r.ChainConfig)
+	}
+	aliceAddr := crypto.PubkeyToAddress(devchain.AccountKey("alice").PublicKey).Hex()
+	if r.WalletImported.Address != aliceAddr || !r.WalletImported.Protected || r.WalletImported.Locked || r.WalletKeyStored {
+		t.Errorf("walletImport = %+v (key in the clear in the storage: %v)", r.WalletImported, r.WalletKeyStored)
+	}
+	account := fmt.Sprintf("eip155:%d:%s", devchain.ChainID, r.BobWallet.Address)
+	if r.Bound.Account != account || !r.Bound.Published || !r.BindingStatus.TwoWay || r.BindingStatus.Account != account {
+		t.Errorf("bindWallet = %+v, walletBindingStatus = %+v", r.Bound, r.BindingStatus)
+	}
+	if r.TipNotBound != session.CodeNotBound {
+		t.Errorf("a tip to Carol, who bound no wallet: %q", r.TipNotBound)
+	}
+	if r.Tip.Account != account || r.TipStatus.Status != "confirmed" {
+		t.Errorf("tip = %+v, tipStatus = %+v", r.Tip, r.TipStatus)
+	}
+	if r.TipTotal.Native != "1000000000000000" || r.TipTotal.Count != 1 || r.TipTotal.Token != "0" || r.BobBalance.Native != "1000000000000000" {
+		t.Errorf("tipTotal = %+v, Bob's balance %+v", r.TipTotal, r.BobBalance)
+	}
+	// The transaction is on the chain as go-ethereum reads it, from Alice.
+	ec, err := ethclient.Dial(chain.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ec.Close()
+	tx, _, err := ec.TransactionByHash(t.Context(), common.HexToHash(r.Tip.TxHash))
+	if err != nil {
+		t.Fatalf("the tip's transaction %s: %v", r.Tip.TxHash, err)
+	}
+	from, err := types.Sender(types.LatestSignerForChainID(tx.ChainId()), tx)
+	if err != nil || from.Hex() != aliceAddr || *tx.To() != c.Tips {
+		t.Errorf("the tip's transaction: from %s (%v), to %s", from.Hex(), err, tx.To())
+	}
 }
 
 // logSize logs how large the wasm is as built and as a server would send it
@@ -148,6 +216,9 @@ func checkBridge(t *testing.T, r *bridgeResult, relayURL string) {
 	want := []string{"addContact", "addRecipients", "backup", "checkProof", "compose", "createPersona", "exportPublicKey",
 		"findPayloads", "importPersona", "listContacts", "listPersonas", "lock", "open", "publishKey", "read", "removeContact",
 		"resolveKeys", "restore", "seal", "unlock", "walletBinding"}
+	want = append(want, "bindWallet", "chainConfig", "setChainConfig", "tip", "tipStatus", "tipTotal", "walletBalance",
+		"walletBindingStatus", "walletCreate", "walletImport", "walletList", "walletLock", "walletUnlock")
+	slices.Sort(want)
 	if !slices.Equal(r.Methods, want) || !r.ReturnsPromise {
 		t.Errorf("Veil methods %v (promise %v), want %v", r.Methods, r.ReturnsPromise, want)
 	}

@@ -2,14 +2,14 @@
 // extension does, against a real relay, and prints one JSON document of what
 // happened for integration/bridge_test.go to check.
 //
-// Usage: node bridge.mjs <veil.wasm> <wasm_exec.js> <relay URL>
+// Usage: node bridge.mjs <veil.wasm> <wasm_exec.js> <relay URL> <dev chain file>
 
 import { readFileSync } from "node:fs";
 import net from "node:net";
 import vm from "node:vm";
 
 const nodeProcess = globalThis.process;
-const [wasmPath, wasmExecPath, relay] = nodeProcess.argv.slice(2);
+const [wasmPath, wasmExecPath, relay, chainPath] = nodeProcess.argv.slice(2);
 
 // Look like a browser to Go. Go's net/http under Node.js does not use fetch
 // unless process is missing (go.dev/issue/57613), and a browser has no
@@ -178,6 +178,30 @@ async function run() {
   } catch (e) {
     r.errorShape = { isError: e instanceof Error, name: e.name, code: e.code, message: e.message };
   }
+
+  // Wallets and tips over the dev chain: Bob binds a new wallet to his (v6)
+  // persona; Alice, with the dev chain's funded "alice" key sealed in her
+  // wallet, tips a post of his.
+  const chainFile = JSON.parse(readFileSync(chainPath, "utf8"));
+  const aliceKey = chainFile.accounts.find((x) => x.name === "alice").privateKey;
+  r.chainConfig = await alice.setChainConfig(chainFile);
+  await bob.setChainConfig(chainFile);
+  r.walletImported = await alice.walletImport(aliceKey, "alice's wallet");
+  const bobWallet = await bob.walletCreate();
+  r.bound = await bob.bindWallet(b.fingerprint, 0, bobWallet.address);
+  r.bindingStatus = await alice.walletBindingStatus(b.fingerprint);
+  const bobPost = await bob.compose({ author: b.fingerprint, text: "tip me", audience: "public" });
+  r.tipNotBound = await code(alice.tip(bobPost.cid, c.fingerprint, "1"));
+  r.tip = await alice.tip(bobPost.cid, b.fingerprint, "1000000000000000");
+  for (let i = 0; i < 100; i++) {
+    r.tipStatus = await alice.tipStatus(r.tip.txHash);
+    if (r.tipStatus.status !== "pending") break;
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  r.tipTotal = await alice.tipTotal(bobPost.cid);
+  r.bobBalance = await bob.walletBalance();
+  r.bobWallet = bobWallet;
+  r.walletKeyStored = [...stores.alice.blobs.values()].some((v) => text.decode(v).toLowerCase().includes(aliceKey.slice(2).toLowerCase()));
 
   r.exportedHead = (await alice.exportPublicKey(a.fingerprint)).split("\n")[0];
   r.wallet = await alice.walletBinding(a.fingerprint);

@@ -1,3 +1,5 @@
+//go:build !js
+
 package eth_test
 
 import (

@@ -161,6 +161,126 @@ var methods = map[string]method{
 		}
 		return s.WalletBinding(ctx, fpr)
 	},
+	"walletCreate": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
+		pass, err := optStr(a, 0, "passphrase")
+		if err != nil {
+			return nil, err
+		}
+		return s.WalletCreate(ctx, pass)
+	},
+	"walletImport": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
+		key, err := str(a, 0, "privateKey")
+		if err != nil {
+			return nil, err
+		}
+		pass, err := optStr(a, 1, "passphrase")
+		if err != nil {
+			return nil, err
+		}
+		return s.WalletImport(ctx, key, pass)
+	},
+	"walletList": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
+		return s.WalletList(ctx)
+	},
+	"walletUnlock": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
+		addr, err := str(a, 0, "address")
+		if err != nil {
+			return nil, err
+		}
+		pass, err := str(a, 1, "passphrase")
+		if err != nil {
+			return nil, err
+		}
+		return nil, s.WalletUnlock(ctx, addr, pass)
+	},
+	"walletLock": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
+		addr, err := str(a, 0, "address")
+		if err != nil {
+			return nil, err
+		}
+		return nil, s.WalletLock(ctx, addr)
+	},
+	"walletBalance": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
+		addr, err := optStr(a, 0, "address")
+		if err != nil {
+			return nil, err
+		}
+		return s.WalletBalance(ctx, addr)
+	},
+	"bindWallet": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
+		fpr, err := str(a, 0, "fingerprint")
+		if err != nil {
+			return nil, err
+		}
+		chainID, err := optUint(a, 1, "chainId")
+		if err != nil {
+			return nil, err
+		}
+		addr, err := str(a, 2, "address")
+		if err != nil {
+			return nil, err
+		}
+		pass, err := optStr(a, 3, "passphrase")
+		if err != nil {
+			return nil, err
+		}
+		return s.BindWallet(ctx, fpr, chainID, addr, pass)
+	},
+	"walletBindingStatus": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
+		fpr, err := str(a, 0, "fingerprint")
+		if err != nil {
+			return nil, err
+		}
+		return s.WalletBindingStatus(ctx, fpr)
+	},
+	"chainConfig": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
+		cfg, err := s.ChainConfig(ctx)
+		if cfg == nil || err != nil {
+			return js.Null(), err
+		}
+		return cfg, nil
+	},
+	"setChainConfig": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
+		var cfg session.ChainConfig
+		if err := object(a, 0, "config", &cfg); err != nil {
+			return nil, err
+		}
+		return s.SetChainConfig(ctx, cfg)
+	},
+	"tip": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
+		var req session.TipRequest
+		var err error
+		if req.CID, err = str(a, 0, "cid"); err != nil {
+			return nil, err
+		}
+		if req.Author, err = str(a, 1, "author"); err != nil {
+			return nil, err
+		}
+		if req.Amount, err = str(a, 2, "amount"); err != nil {
+			return nil, err
+		}
+		if req.Token, err = optStr(a, 3, "token"); err != nil {
+			return nil, err
+		}
+		if req.From, err = optStr(a, 4, "from"); err != nil {
+			return nil, err
+		}
+		return s.Tip(ctx, req)
+	},
+	"tipStatus": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
+		tx, err := str(a, 0, "txHash")
+		if err != nil {
+			return nil, err
+		}
+		return s.TipStatus(ctx, tx)
+	},
+	"tipTotal": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
+		c, err := str(a, 0, "cid")
+		if err != nil {
+			return nil, err
+		}
+		return s.TipTotal(ctx, c)
+	},
 	"addContact": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
 		armored, err := str(a, 0, "armored")
 		if err != nil {
@@ -358,6 +478,23 @@ func optStr(args []js.Value, i int, name string) (string, error) {
 		return "", nil
 	}
 	return str(args, i, name)
+}
+
+// optUint reads an optional whole number (undefined or null is 0) that a
+// JavaScript number holds exactly.
+func optUint(args []js.Value, i int, name string) (uint64, error) {
+	v := arg(args, i)
+	if v.IsUndefined() || v.IsNull() {
+		return 0, nil
+	}
+	if v.Type() != js.TypeNumber {
+		return 0, badInput(name + " is not a number")
+	}
+	f := v.Float()
+	if f < 0 || f > 1<<53 || f != float64(uint64(f)) {
+		return 0, badInput(name + " is not a whole number")
+	}
+	return uint64(f), nil
 }
 
 // object reads a JSON-shaped argument (an object or an array) into out.

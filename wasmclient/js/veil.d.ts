@@ -39,9 +39,11 @@ export interface VeilOptions {
 
 export interface VeilError extends Error {
   /** Stable code: "locked", "not-for-you", "key-unavailable", "relay-unreachable",
-   *  "bad-signature", "corrupt", "unsupported", "not-found", "bad-input", "wrong-passphrase", "internal".
-   *  "internal" is anything else, such as a relay refusing a request (rate limit, quota); the message says
-   *  what. Its name is "VeilError". */
+   *  "bad-signature", "corrupt", "unsupported", "not-found", "bad-input", "wrong-passphrase", "internal",
+   *  and from the wallet methods "not-bound" (a tip to an author without a two-way bound account on the
+   *  chain), "chain-unreachable" (the chain's RPC endpoint) and "chain-error" (the chain refused: no funds,
+   *  a revert, a nonce taken). "internal" is anything else, such as a relay refusing a request (rate limit,
+   *  quota); the message says what. Its name is "VeilError". */
   code: string;
 }
 
@@ -132,6 +134,40 @@ export interface ReadResult {
   message?: string;
 }
 
+/** A wallet of this client: a secp256k1 key kept in the storage, sealed when it has a passphrase. */
+export interface WalletInfo {
+  address: string; // 0x…, EIP-55 checksummed
+  protected: boolean;
+  /** True while a protected wallet is not unlocked in this session. */
+  locked: boolean;
+}
+
+/** The chain tips go over: `veil devchain`'s file (docs/CHAIN.md) without its accounts. */
+export interface ChainConfig {
+  chainId: number;
+  rpc: string;
+  contracts: { tips: string; token?: string; registry?: string };
+}
+
+/** A key's wallet binding (docs/CHAIN.md "Wallet binding"). */
+export interface BindingStatus {
+  /** The account the key names, CAIP-10 ("eip155:1337:0x…"); absent when it names none. */
+  account?: string;
+  /** The account also signed the key's fingerprint: tips may go to it. */
+  twoWay: boolean;
+  /** Why it is not two-way. */
+  reason?: string;
+}
+
+/** Amounts are strings of decimal digits in the smallest unit (wei; 10^-18 VEIL). */
+export interface TipResult {
+  txHash: string;
+  /** The token approval sent (and mined) first, when the allowance was short. */
+  approveTxHash?: string;
+  /** The author's account the tip went to, CAIP-10. */
+  account: string;
+}
+
 export interface Veil {
   /** Personas */
   /** With a passphrase the persona is stored protected, and unlocked in this session. */
@@ -152,6 +188,35 @@ export interface Veil {
   publishKey(fingerprint: string): Promise<void>;
   /** The wallet address a persona's (or contact's) key binds (its wallet notation), if any. */
   walletBinding(fingerprint: string): Promise<{ address?: string }>;
+
+  /** Wallets and tips. A wallet's key never leaves the client; amounts are decimal strings of wei. */
+  /** With a passphrase the key is stored sealed, and unlocked in this session. */
+  walletCreate(passphrase?: string): Promise<WalletInfo>;
+  /** Import a private key (64 hex digits, 0x optional). */
+  walletImport(privateKey: string, passphrase?: string): Promise<WalletInfo>;
+  walletList(): Promise<WalletInfo[]>;
+  walletUnlock(address: string, passphrase: string): Promise<void>;
+  walletLock(address: string): Promise<void>;
+  /** Balances on the configured chain (of the only wallet when address is left out). */
+  walletBalance(address?: string): Promise<{ native: string; token?: string }>;
+  /** Bind a persona and a wallet both ways: the wallet signs the fingerprint, the key names the account on
+   *  chainId (0: the configured chain's) in a new self-signature; stored, then published on the relay. A
+   *  protected persona needs its passphrase. A failed publish leaves the binding stored (publishKey again). */
+  bindWallet(fingerprint: string, chainId: number, address: string, passphrase?: string): Promise<{ account: string; published: boolean; publishError?: string }>;
+  /** The binding of a persona's or contact's key, or of the relay directory's copy when that is bound. */
+  walletBindingStatus(fingerprint: string): Promise<BindingStatus>;
+  /** null until setChainConfig. */
+  chainConfig(): Promise<ChainConfig | null>;
+  /** Checks and stores the chain (a dev chain file's accounts are ignored); returns it with checksummed addresses. */
+  setChainConfig(config: ChainConfig): Promise<ChainConfig>;
+  /** Tip the author of a post (cid) through the Tips contract: only to an account bound to the author's key
+   *  both ways on the configured chain ("not-bound" otherwise). token: an ERC-20 address, left out for the
+   *  native coin; from: the paying wallet, left out for the only one. Resolves once sent (tipStatus follows). */
+  tip(cid: string, author: string, amount: string, token?: string, from?: string): Promise<TipResult>;
+  /** "pending" also covers a transaction the endpoint does not know (yet). */
+  tipStatus(txHash: string): Promise<{ status: "pending" | "confirmed" | "failed"; blockNumber?: number }>;
+  /** What a post received: native coin, the configured token, and the number of tips. */
+  tipTotal(cid: string): Promise<{ native: string; token?: string; count: number }>;
 
   /** Contacts and key discovery */
   addContact(armored: string, handle?: Handle): Promise<ContactInfo>;

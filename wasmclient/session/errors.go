@@ -33,6 +33,9 @@ const (
 // none of them (a relay refusing an upload over its rate limit, a bug) is
 // "internal", and the error's message says more.
 func Code(err error) string {
+	if c := walletCode(err); c != "" {
+		return c
+	}
 	switch {
 	case err == nil:
 		return ""

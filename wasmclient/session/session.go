@@ -40,6 +40,8 @@ type Session struct {
 	// plain holds the unprotected personas read from the store, by
 	// fingerprint, while the store has not changed since.
 	plain map[string]plainPersona
+
+	wallet wallets // wallet.go
 }
 
 // New starts a session on cfg.
@@ -55,7 +57,9 @@ func New(cfg Config) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
 	}
-	return &Session{store: persona.NewStore(cfg.Storage), relay: c, opts: opts, unlocked: map[string]*persona.Persona{}, plain: map[string]plainPersona{}}, nil
+	s := &Session{store: persona.NewStore(cfg.Storage), relay: c, opts: opts, unlocked: map[string]*persona.Persona{}, plain: map[string]plainPersona{}}
+	s.wallet = wallets{storage: cfg.Storage, transport: cfg.Transport}
+	return s, nil
 }
 
 // PersonaInfo describes a persona (veil.d.ts PersonaInfo).

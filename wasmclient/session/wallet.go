@@ -1,0 +1,825 @@
+package session
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/big"
+	"path"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ipfs/go-cid"
+
+	"github.com/veilsocial/veil/wasmclient/envelope"
+	"github.com/veilsocial/veil/wasmclient/eth"
+	"github.com/veilsocial/veil/wasmclient/persona"
+	"github.com/veilsocial/veil/wasmclient/post"
+	"github.com/veilsocial/veil/wasmclient/relayclient"
+)
+
+// The wallet methods of the bridge: the session's own Ethereum keys (kept in
+// its storage beside the personas, sealed with a passphrase when given one),
+// the binding of a persona to one of them (docs/CHAIN.md "Wallet binding"),
+// the chain tips go over, and tips to the authors of posts.
+//
+// Storage:
+//
+//	wallets/<address>.json  a wallet: its key, in the clear or sealed
+//	chain/config.json       the chain: chain ID, RPC URL, contracts
+
+// The stable codes of the wallet methods (veil.d.ts VeilError).
+const (
+	// CodeNotBound: the author has no two-way bound account on the chain.
+	CodeNotBound = "not-bound"
+	// CodeChainUnreachable: the chain's RPC endpoint could not be reached.
+	CodeChainUnreachable = "chain-unreachable"
+	// CodeChainError: the chain refused a transaction or a call (no
+	// funds, a revert, a nonce taken) or answered nonsense.
+	CodeChainError = "chain-error"
+)
+
+// ErrNotBound: a tip to an author without a two-way bound account on the
+// configured chain.
+var ErrNotBound = errors.New("not bound")
+
+// walletCode names the errors of the wallet methods that the older codes
+// do not cover; "" for the rest.
+func walletCode(err error) string {
+	var rpcErr *eth.RPCError
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, ErrNotBound), errors.Is(err, eth.ErrNotBound):
+		return CodeNotBound
+	case errors.Is(err, eth.ErrUnreachable):
+		return CodeChainUnreachable
+	case errors.As(err, &rpcErr), errors.Is(err, eth.ErrBadResponse):
+		return CodeChainError
+	case errors.Is(err, eth.ErrInvalid):
+		return CodeBadInput
+	}
+	return ""
+}
+
+// wallets is a session's wallet state.
+type wallets struct {
+	storage   persona.Storage
+	transport relayclient.Transport
+
+	mu sync.Mutex
+	// unlocked holds the sealed wallets' keys unlocked in this session.
+	unlocked map[eth.Address]*eth.PrivateKey
+	// client talks to the configured chain's RPC endpoint.
+	client *eth.Client
+}
+
+const (
+	walletDir   = "wallets"
+	chainConfig = "chain/config.json"
+)
+
+// storedWallet is a wallet as stored: the key in hex, or sealed (an OpenPGP
+// message encrypted with the wallet's passphrase).
+type storedWallet struct {
+	Address string    `json:"address"`
+	Key     string    `json:"key,omitempty"`
+	Sealed  []byte    `json:"sealed,omitempty"`
+	Created time.Time `json:"created"`
+}
+
+// WalletInfo describes a wallet (veil.d.ts WalletInfo).
+type WalletInfo struct {
+	// Address is checksummed (EIP-55).
+	Address string `json:"address"`
+	// Protected is true when the key is stored sealed with a passphrase.
+	Protected bool `json:"protected"`
+	// Locked is true while a protected wallet is not unlocked in this
+	// session.
+	Locked bool `json:"locked"`
+}
+
+// WalletCreate makes a new wallet key and stores it, sealed with the
+// passphrase when there is one (and then unlocked in this session).
+func (s *Session) WalletCreate(ctx context.Context, passphrase string) (*WalletInfo, error) {
+	k, err := eth.GenerateKey()
+	if err != nil {
+		return nil, err
+	}
+	return s.saveWallet(k, passphrase)
+}
+
+// WalletImport stores an existing key (64 hex digits, 0x optional), sealed
+// with the passphrase when there is one.
+func (s *Session) WalletImport(ctx context.Context, privateKeyHex, passphrase string) (*WalletInfo, error) {
+	k, err := eth.ParsePrivateKey(privateKeyHex)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
+	}
+	return s.saveWallet(k, passphrase)
+}
+
+func (s *Session) saveWallet(k *eth.PrivateKey, passphrase string) (*WalletInfo, error) {
+	w := storedWallet{Address: k.Address().Hex(), Created: time.Now().UTC().Truncate(time.Second)}
+	if passphrase == "" {
+		w.Key = k.Hex()
+	} else {
+		var buf bytes.Buffer
+		wc, err := envelope.Encrypt(&buf, nil, nil, &envelope.SealOptions{Passwords: [][]byte{[]byte(passphrase)}, FileName: "wallet-key"})
+		if err != nil {
+			return nil, err
+		}
+		if _, err := wc.Write(k.Bytes()); err != nil {
+			return nil, err
+		}
+		if err := wc.Close(); err != nil {
+			return nil, err
+		}
+		w.Sealed = buf.Bytes()
+	}
+	data, err := json.Marshal(w)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.wallet.storage.Write(walletPath(k.Address()), data); err != nil {
+		return nil, err
+	}
+	if passphrase != "" {
+		s.wallet.mu.Lock()
+		if s.wallet.unlocked == nil {
+			s.wallet.unlocked = map[eth.Address]*eth.PrivateKey{}
+		}
+		s.wallet.unlocked[k.Address()] = k
+		s.wallet.mu.Unlock()
+	}
+	return &WalletInfo{Address: w.Address, Protected: passphrase != ""}, nil
+}
+
+func walletPath(a eth.Address) string { return path.Join(walletDir, a.Hex()+".json") }
+
+// readWallet reads a stored wallet.
+func (s *Session) readWallet(a eth.Address) (*storedWallet, error) {
+	data, err := s.wallet.storage.Read(walletPath(a))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: no wallet %s", persona.ErrNotFound, a.Hex())
+	}
+	if err != nil {
+		return nil, err
+	}
+	var w storedWallet
+	if err := json.Unmarshal(data, &w); err != nil {
+		return nil, fmt.Errorf("wallet %s: %w", a.Hex(), err)
+	}
+	if w.Address != a.Hex() {
+		return nil, fmt.Errorf("wallet %s: the file holds %s", a.Hex(), w.Address)
+	}
+	return &w, nil
+}
+
+// WalletList lists the stored wallets, in the storage's order (by name:
+// the checksummed address).
+func (s *Session) WalletList(ctx context.Context) ([]*WalletInfo, error) {
+	addrs, err := s.walletAddresses()
+	if err != nil {
+		return nil, err
+	}
+	out := []*WalletInfo{}
+	for _, a := range addrs {
+		w, err := s.readWallet(a)
+		if err != nil {
+			return nil, err
+		}
+		info := &WalletInfo{Address: w.Address, Protected: w.Key == ""}
+		if info.Protected {
+			s.wallet.mu.Lock()
+			info.Locked = s.wallet.unlocked[a] == nil
+			s.wallet.mu.Unlock()
+		}
+		out = append(out, info)
+	}
+	return out, nil
+}
+
+func (s *Session) walletAddresses() ([]eth.Address, error) {
+	names, err := s.wallet.storage.List(walletDir)
+	if err != nil {
+		return nil, err
+	}
+	var out []eth.Address
+	for _, n := range names {
+		a, err := eth.ParseAddress(strings.TrimSuffix(path.Base(n), ".json"))
+		if err == nil && strings.HasSuffix(n, ".json") {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+// WalletUnlock unlocks a protected wallet for this session.
+func (s *Session) WalletUnlock(ctx context.Context, address, passphrase string) error {
+	a, err := parseAddress(address)
+	if err != nil {
+		return err
+	}
+	w, err := s.readWallet(a)
+	if err != nil {
+		return err
+	}
+	if w.Key != "" {
+		return nil
+	}
+	var plain bytes.Buffer
+	if _, err := envelope.Decrypt(bytes.NewReader(w.Sealed), &plain, &envelope.OpenOptions{Passwords: [][]byte{[]byte(passphrase)}}); err != nil {
+		if errors.Is(err, envelope.ErrNotForMe) {
+			return fmt.Errorf("%w for wallet %s", persona.ErrBadPassphrase, a.Hex())
+		}
+		return fmt.Errorf("wallet %s: %w", a.Hex(), err)
+	}
+	k, err := eth.PrivateKeyFromBytes(plain.Bytes())
+	if err != nil || k.Address() != a {
+		return fmt.Errorf("%w: wallet %s does not hold its key", persona.ErrInvalidKey, a.Hex())
+	}
+	s.wallet.mu.Lock()
+	if s.wallet.unlocked == nil {
+		s.wallet.unlocked = map[eth.Address]*eth.PrivateKey{}
+	}
+	s.wallet.unlocked[a] = k
+	s.wallet.mu.Unlock()
+	return nil
+}
+
+// WalletLock forgets a protected wallet's unlocked key.
+func (s *Session) WalletLock(ctx context.Context, address string) error {
+	a, err := parseAddress(address)
+	if err != nil {
+		return err
+	}
+	s.wallet.mu.Lock()
+	delete(s.wallet.unlocked, a)
+	s.wallet.mu.Unlock()
+	return nil
+}
+
+// walletAddress reads a wallet's address; empty is the only wallet's.
+func (s *Session) walletAddress(address string) (eth.Address, error) {
+	if address != "" {
+		return parseAddress(address)
+	}
+	addrs, err := s.walletAddresses()
+	if err != nil {
+		return eth.Address{}, err
+	}
+	switch len(addrs) {
+	case 0:
+		return eth.Address{}, fmt.Errorf("%w: no wallet: create or import one first", persona.ErrNotFound)
+	case 1:
+		return addrs[0], nil
+	}
+	return eth.Address{}, fmt.Errorf("%w: %d wallets: say which", ErrBadInput, len(addrs))
+}
+
+// walletKey returns the key of the wallet at address, or of the only wallet
+// when address is empty.
+func (s *Session) walletKey(address string) (*eth.PrivateKey, error) {
+	a, err := s.walletAddress(address)
+	if err != nil {
+		return nil, err
+	}
+	w, err := s.readWallet(a)
+	if err != nil {
+		return nil, err
+	}
+	if w.Key != "" {
+		k, err := eth.ParsePrivateKey(w.Key)
+		if err != nil || k.Address() != a {
+			return nil, fmt.Errorf("%w: wallet %s does not hold its key", persona.ErrInvalidKey, a.Hex())
+		}
+		return k, nil
+	}
+	s.wallet.mu.Lock()
+	k := s.wallet.unlocked[a]
+	s.wallet.mu.Unlock()
+	if k == nil {
+		return nil, fmt.Errorf("%w: wallet %s needs its passphrase (walletUnlock)", persona.ErrLocked, a.Hex())
+	}
+	return k, nil
+}
+
+func parseAddress(s string) (eth.Address, error) {
+	a, err := eth.ParseAddress(strings.TrimSpace(s))
+	if err != nil {
+		return eth.Address{}, fmt.Errorf("%w: %v", ErrBadInput, err)
+	}
+	return a, nil
+}
+
+// BindResult is what bindWallet did (veil.d.ts BindResult).
+type BindResult struct {
+	// Account is the bound account, CAIP-10.
+	Account string `json:"account"`
+	// Published is true when the relay took the updated key; otherwise
+	// PublishError says why, and publishKey can try again.
+	Published    bool   `json:"published"`
+	PublishError string `json:"publishError,omitempty"`
+}
+
+// BindWallet binds a persona and a wallet of this session both ways: the
+// wallet signs the persona's fingerprint (personal_sign) and the persona's
+// key names the account on chainID (0: the configured chain's) and carries
+// that signature. The key is stored and published on the relay. A
+// protected persona needs its passphrase, to protect the changed key again.
+func (s *Session) BindWallet(ctx context.Context, fingerprint string, chainID uint64, address, passphrase string) (*BindResult, error) {
+	fpr, err := checkFingerprint(fingerprint)
+	if err != nil {
+		return nil, err
+	}
+	if chainID == 0 {
+		cfg, err := s.ChainConfig(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if cfg == nil {
+			return nil, fmt.Errorf("%w: no chain ID, and no chain configured", ErrBadInput)
+		}
+		chainID = cfg.ChainID
+	}
+	if address == "" {
+		return nil, fmt.Errorf("%w: which wallet?", ErrBadInput)
+	}
+	key, err := s.walletKey(address)
+	if err != nil {
+		return nil, err
+	}
+	// The store's own parse of the key, so that nothing the session holds
+	// changes unless all goes well.
+	p, err := s.store.PersonaByFingerprint(fpr)
+	if err != nil {
+		return nil, err
+	}
+	protected := p.Protected()
+	if protected {
+		if passphrase == "" {
+			return nil, fmt.Errorf("%w: %s is passphrase-protected: give its passphrase to change its key", ErrBadInput, fpr)
+		}
+		if err := p.Unlock([]byte(passphrase)); err != nil {
+			return nil, err
+		}
+	}
+	account, sig := eth.SignBinding(key, chainID, fpr)
+	if err := p.SetWallet(persona.WalletBinding{Account: account.String(), Signature: sig}); err != nil {
+		return nil, err
+	}
+	if protected {
+		if err := p.Protect([]byte(passphrase)); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.store.SavePersona(p); err != nil {
+		return nil, err
+	}
+	if protected {
+		if err := s.keepUnlocked(p, passphrase); err != nil {
+			return nil, err
+		}
+	}
+	res := &BindResult{Account: account.String(), Published: true}
+	if err := s.PublishKey(ctx, fpr); err != nil {
+		res.Published, res.PublishError = false, err.Error()
+	}
+	return res, nil
+}
+
+// BindingStatus is a key's wallet binding as this session sees it
+// (veil.d.ts BindingStatus).
+type BindingStatus struct {
+	// Account is what the key's verified self-signature names (CAIP-10),
+	// empty when it names none.
+	Account string `json:"account,omitempty"`
+	// TwoWay is true when the account also signed the key's fingerprint.
+	TwoWay bool `json:"twoWay"`
+	// Reason says why the binding is not two-way.
+	Reason string `json:"reason,omitempty"`
+
+	account eth.Account
+}
+
+// keyBinding reads an OpenPGP key's binding.
+func keyBinding(fpr string, b persona.WalletBinding, ok bool) *BindingStatus {
+	if !ok {
+		return &BindingStatus{Reason: "the key names no wallet"}
+	}
+	st := &BindingStatus{Account: b.Account}
+	if len(b.Signature) == 0 {
+		st.Reason = "the account has not signed the key"
+		return st
+	}
+	acct, err := eth.VerifyBinding(b.Account, fpr, b.Signature)
+	if err != nil {
+		st.Reason = err.Error()
+		return st
+	}
+	st.Account, st.TwoWay, st.account = acct.String(), true, acct
+	return st
+}
+
+// WalletBindingStatus reads the wallet binding of a persona's or contact's
+// key, or of the key the relay's directory has under the fingerprint: the
+// directory's copy is read when there is none here or this one is not
+// bound both ways (the author may have bound a wallet since).
+func (s *Session) WalletBindingStatus(ctx context.Context, fingerprint string) (*BindingStatus, error) {
+	fpr, err := checkFingerprint(fingerprint)
+	if err != nil {
+		return nil, err
+	}
+	var local *BindingStatus
+	e, err := s.key(fpr)
+	switch {
+	case err == nil:
+		b, ok := persona.Wallet(e)
+		if local = keyBinding(fpr, b, ok); local.TwoWay {
+			return local, nil
+		}
+	case !errors.Is(err, persona.ErrNotFound):
+		return nil, err
+	}
+	rec, err := s.relay.GetKey(ctx, fpr)
+	if err != nil {
+		if local != nil {
+			return local, nil
+		}
+		if errors.Is(err, relayclient.ErrNotFound) {
+			return nil, fmt.Errorf("%w: no key %s here or on %s", persona.ErrNotFound, fpr, s.relay.BaseURL())
+		}
+		return nil, &post.RelayError{Op: "looking " + fpr + " up on " + s.relay.BaseURL(), Err: err}
+	}
+	b, ok := persona.Wallet(rec.Key)
+	return keyBinding(fpr, b, ok), nil
+}
+
+// ChainConfig is the chain tips go over: the dev chain file's format
+// (docs/CHAIN.md "The dev chain") without its accounts (veil.d.ts
+// ChainConfig).
+type ChainConfig struct {
+	ChainID   uint64         `json:"chainId"`
+	RPC       string         `json:"rpc"`
+	Contracts ChainContracts `json:"contracts"`
+}
+
+// ChainContracts are the addresses of Veil's contracts on the chain,
+// checksummed; empty for one that is not there.
+type ChainContracts struct {
+	Token    string `json:"token,omitempty"`
+	Tips     string `json:"tips"`
+	Registry string `json:"registry,omitempty"`
+}
+
+// SetChainConfig checks and stores the chain to tip on. Private keys that
+// came with it (a dev chain file's accounts) are never read.
+func (s *Session) SetChainConfig(ctx context.Context, cfg ChainConfig) (*ChainConfig, error) {
+	if cfg.ChainID == 0 {
+		return nil, fmt.Errorf("%w: the chain config has no chainId", ErrBadInput)
+	}
+	if _, err := eth.NewClient(cfg.RPC, s.wallet.transport); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
+	}
+	for _, c := range []struct {
+		name string
+		addr *string
+		need bool
+	}{{"tips", &cfg.Contracts.Tips, true}, {"token", &cfg.Contracts.Token, false}, {"registry", &cfg.Contracts.Registry, false}} {
+		if *c.addr == "" && !c.need {
+			continue
+		}
+		a, err := eth.ParseAddress(*c.addr)
+		if err != nil || a.IsZero() {
+			if err == nil {
+				err = errors.New("the zero address")
+			}
+			return nil, fmt.Errorf("%w: contracts.%s: %v", ErrBadInput, c.name, err)
+		}
+		*c.addr = a.Hex()
+	}
+	data, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.wallet.storage.Write(chainConfig, data); err != nil {
+		return nil, err
+	}
+	s.wallet.mu.Lock()
+	s.wallet.client = nil
+	s.wallet.mu.Unlock()
+	return &cfg, nil
+}
+
+// ChainConfig returns the configured chain, nil when there is none.
+func (s *Session) ChainConfig(ctx context.Context) (*ChainConfig, error) {
+	data, err := s.wallet.storage.Read(chainConfig)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var cfg ChainConfig
+	if err := json.Unmarshal(data, &cfg); err != nil {
+		return nil, fmt.Errorf("the stored chain config: %w", err)
+	}
+	return &cfg, nil
+}
+
+// chain returns the configured chain and a client of its RPC endpoint.
+func (s *Session) chain(ctx context.Context) (*ChainConfig, *eth.Client, error) {
+	cfg, err := s.ChainConfig(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if cfg == nil {
+		return nil, nil, fmt.Errorf("%w: no chain configured (setChainConfig)", ErrBadInput)
+	}
+	s.wallet.mu.Lock()
+	defer s.wallet.mu.Unlock()
+	if s.wallet.client == nil || s.wallet.client.URL() != cfg.RPC {
+		c, err := eth.NewClient(cfg.RPC, s.wallet.transport)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: the stored chain config: %v", ErrBadInput, err)
+		}
+		s.wallet.client = c
+	}
+	return cfg, s.wallet.client, nil
+}
+
+// TipRequest is a tip to a post's author (veil.d.ts tip).
+type TipRequest struct {
+	// CID is the post's.
+	CID string `json:"cid"`
+	// Author is the fingerprint of the post's author.
+	Author string `json:"author"`
+	// Amount is in the coin's or token's smallest unit (wei), in decimal.
+	Amount string `json:"amount"`
+	// Token is an ERC-20 token's address; empty for the chain's native coin.
+	Token string `json:"token,omitempty"`
+	// From is the wallet that pays; empty for the only one.
+	From string `json:"from,omitempty"`
+}
+
+// TipResult is a tip sent (veil.d.ts TipResult).
+type TipResult struct {
+	// TxHash is the tip's transaction (tipStatus follows it).
+	TxHash string `json:"txHash"`
+	// ApproveTxHash is the token approval mined before a token tip, when
+	// the allowance was short.
+	ApproveTxHash string `json:"approveTxHash,omitempty"`
+	// Account is the author's account the tip goes to, CAIP-10.
+	Account string `json:"account"`
+}
+
+// Tip tips the author of a post through the configured chain's Tips
+// contract, from a wallet of this session: only to an account bound to the
+// author's key both ways on that chain (ErrNotBound otherwise). A token tip
+// first approves the contract for the amount, and waits for that to be
+// mined, when the allowance is short. It returns once the tip is sent;
+// TipStatus follows it.
+func (s *Session) Tip(ctx context.Context, req TipRequest) (*TipResult, error) {
+	c, err := cid.Decode(strings.TrimSpace(req.CID))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %q is not a post's CID", ErrBadInput, req.CID)
+	}
+	postCID := c.String()
+	amount, err := parseAmount(req.Amount)
+	if err != nil {
+		return nil, err
+	}
+	cfg, client, err := s.chain(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tips, err := eth.ParseAddress(cfg.Contracts.Tips)
+	if err != nil {
+		return nil, fmt.Errorf("%w: the stored chain config: %v", ErrBadInput, err)
+	}
+	st, err := s.WalletBindingStatus(ctx, req.Author)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case !st.TwoWay:
+		return nil, fmt.Errorf("%w: %s: %s", ErrNotBound, req.Author, st.Reason)
+	case st.account.ChainID != cfg.ChainID:
+		return nil, fmt.Errorf("%w: %s is bound on chain %d, tips go over chain %d", ErrNotBound, req.Author, st.account.ChainID, cfg.ChainID)
+	}
+	key, err := s.walletKey(req.From)
+	if err != nil {
+		return nil, err
+	}
+	res := &TipResult{Account: st.Account}
+	author := st.account.Address
+	if req.Token == "" {
+		tx, err := client.Transact(ctx, cfg.ChainID, key, tips, amount, eth.TipCall(author, postCID))
+		if err != nil {
+			return nil, err
+		}
+		res.TxHash = tx.Hex()
+		return res, nil
+	}
+	token, err := parseAddress(req.Token)
+	if err != nil {
+		return nil, err
+	}
+	if token.IsZero() {
+		return nil, fmt.Errorf("%w: the zero token: leave token out to tip in the native coin", ErrBadInput)
+	}
+	allowance, err := callUint256(ctx, client, token, eth.AllowanceCall(key.Address(), tips))
+	if err != nil {
+		return nil, err
+	}
+	if allowance.Cmp(amount) < 0 {
+		approve, err := eth.ApproveCall(tips, amount)
+		if err != nil {
+			return nil, err
+		}
+		tx, err := client.Transact(ctx, cfg.ChainID, key, token, nil, approve)
+		if err != nil {
+			return nil, err
+		}
+		res.ApproveTxHash = tx.Hex()
+		r, err := waitMined(ctx, client, tx)
+		if err != nil {
+			return nil, err
+		}
+		if !r.Succeeded {
+			return nil, fmt.Errorf("%w: the approval %s reverted", eth.ErrBadResponse, tx)
+		}
+	}
+	data, err := eth.TipTokenCall(token, author, amount, postCID)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := client.Transact(ctx, cfg.ChainID, key, tips, nil, data)
+	if err != nil {
+		return nil, err
+	}
+	res.TxHash = tx.Hex()
+	return res, nil
+}
+
+// parseAmount reads a positive amount of smallest units in decimal.
+func parseAmount(s string) (*big.Int, error) {
+	s = strings.TrimSpace(s)
+	n, ok := new(big.Int).SetString(s, 10)
+	if !ok || s == "" || strings.Trim(s, "0123456789") != "" || n.Sign() <= 0 || n.BitLen() > 256 {
+		return nil, fmt.Errorf("%w: amount %q: want a positive whole number of the smallest unit (wei)", ErrBadInput, s)
+	}
+	return n, nil
+}
+
+func callUint256(ctx context.Context, c *eth.Client, to eth.Address, data []byte) (*big.Int, error) {
+	ret, err := c.Call(ctx, eth.CallMsg{To: to, Data: data})
+	if err != nil {
+		return nil, err
+	}
+	n, err := eth.DecodeUint256(ret)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", eth.ErrBadResponse, to.Hex(), err)
+	}
+	return n, nil
+}
+
+// waitMined polls for a transaction's receipt until it comes or ctx ends.
+func waitMined(ctx context.Context, c *eth.Client, tx eth.Hash) (*eth.Receipt, error) {
+	wait := 50 * time.Millisecond
+	for {
+		r, err := c.Receipt(ctx, tx)
+		if err != nil || r != nil {
+			return r, err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("waiting for %s to be mined: %w", tx, ctx.Err())
+		case <-t.C:
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
+}
+
+// TipStatus is what became of a tip's transaction (veil.d.ts TipStatus).
+type TipStatus struct {
+	// Status is "pending" (not mined, or unknown to the endpoint),
+	// "confirmed" or "failed" (mined and reverted).
+	Status      string `json:"status"`
+	BlockNumber uint64 `json:"blockNumber,omitempty"`
+}
+
+// TipStatus looks a transaction up on the configured chain.
+func (s *Session) TipStatus(ctx context.Context, txHash string) (*TipStatus, error) {
+	h, err := eth.ParseHash(strings.TrimSpace(txHash))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
+	}
+	_, client, err := s.chain(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := client.Receipt(ctx, h)
+	switch {
+	case err != nil:
+		return nil, err
+	case r == nil:
+		return &TipStatus{Status: "pending"}, nil
+	case r.Succeeded:
+		return &TipStatus{Status: "confirmed", BlockNumber: r.BlockNumber}, nil
+	}
+	return &TipStatus{Status: "failed", BlockNumber: r.BlockNumber}, nil
+}
+
+// TipTotal is what a post received (veil.d.ts TipTotal); amounts in the
+// smallest unit, in decimal.
+type TipTotal struct {
+	Native string `json:"native"`
+	// Token is the configured token's total, when there is a token.
+	Token string `json:"token,omitempty"`
+	// Count is the number of tips in any coin or token.
+	Count uint64 `json:"count"`
+}
+
+// TipTotal reads a post's tips from the configured chain's Tips contract.
+func (s *Session) TipTotal(ctx context.Context, postCID string) (*TipTotal, error) {
+	c, err := cid.Decode(strings.TrimSpace(postCID))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %q is not a post's CID", ErrBadInput, postCID)
+	}
+	id := c.String()
+	cfg, client, err := s.chain(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tips, err := eth.ParseAddress(cfg.Contracts.Tips)
+	if err != nil {
+		return nil, fmt.Errorf("%w: the stored chain config: %v", ErrBadInput, err)
+	}
+	native, err := callUint256(ctx, client, tips, eth.TotalTippedCall(id, eth.Address{}))
+	if err != nil {
+		return nil, err
+	}
+	count, err := callUint256(ctx, client, tips, eth.TipCountCall(id))
+	if err != nil {
+		return nil, err
+	}
+	out := &TipTotal{Native: native.String(), Count: count.Uint64()}
+	if cfg.Contracts.Token != "" {
+		token, err := eth.ParseAddress(cfg.Contracts.Token)
+		if err != nil {
+			return nil, fmt.Errorf("%w: the stored chain config: %v", ErrBadInput, err)
+		}
+		n, err := callUint256(ctx, client, tips, eth.TotalTippedCall(id, token))
+		if err != nil {
+			return nil, err
+		}
+		out.Token = n.String()
+	}
+	return out, nil
+}
+
+// WalletBalance is a wallet's balance (veil.d.ts WalletBalance), in the
+// smallest unit, in decimal.
+type WalletBalance struct {
+	Native string `json:"native"`
+	// Token is its balance of the configured token, when there is one.
+	Token string `json:"token,omitempty"`
+}
+
+// WalletBalance reads a wallet's balances on the configured chain (the only
+// wallet's when address is empty).
+func (s *Session) WalletBalance(ctx context.Context, address string) (*WalletBalance, error) {
+	a, err := s.walletAddress(address)
+	if err != nil {
+		return nil, err
+	}
+	cfg, client, err := s.chain(ctx)
+	if err != nil {
+		return nil, err
+	}
+	bal, err := client.Balance(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	out := &WalletBalance{Native: bal.String()}
+	if cfg.Contracts.Token != "" {
+		token, err := eth.ParseAddress(cfg.Contracts.Token)
+		if err != nil {
+			return nil, fmt.Errorf("%w: the stored chain config: %v", ErrBadInput, err)
+		}
+		n, err := callUint256(ctx, client, token, eth.BalanceOfCall(a))
+		if err != nil {
+			return nil, err
+		}
+		out.Token = n.String()
+	}
+	return out, nil
+}

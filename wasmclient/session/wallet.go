@@ -31,6 +31,12 @@ import (
 //
 //	wallets/<address>.json  a wallet: its key, in the clear or sealed
 //	chain/config.json       the chain: chain ID, RPC URL, contracts
+//
+// persona.Store never reads or writes these names, so it stays the only
+// writer of the personas and contacts it caches. A sealed key is an OpenPGP
+// message encrypted with the passphrase (envelope.Encrypt), which gpg also
+// opens; an unprotected one is in the clear, as an unprotected persona is.
+// Backups (Backup) hold personas and contacts, not wallets.
 
 // The stable codes of the wallet methods (veil.d.ts VeilError).
 const (

@@ -28,6 +28,8 @@ const STORE_PREFIX = "veil/";
 const SETTINGS_KEY = "settings";
 // Passphrases of personas unlocked in this session, in chrome.storage.session.
 const UNLOCK_PREFIX = "unlock/";
+// … and of wallets.
+const WALLET_UNLOCK_PREFIX = "wallet-unlock/";
 // How long a read may take before the post frame says the relay is unreachable.
 const READ_TIMEOUT_MS = 20000;
 
@@ -148,13 +150,31 @@ function veil() {
 async function unlockAgain(v) {
   const all = await chrome.storage.session.get(null);
   for (const [key, passphrase] of Object.entries(all)) {
-    if (!key.startsWith(UNLOCK_PREFIX)) continue;
     try {
-      await v.unlock(key.slice(UNLOCK_PREFIX.length), passphrase);
+      if (key.startsWith(UNLOCK_PREFIX)) await v.unlock(key.slice(UNLOCK_PREFIX.length), passphrase);
+      else if (key.startsWith(WALLET_UNLOCK_PREFIX)) await v.walletUnlock(key.slice(WALLET_UNLOCK_PREFIX.length), passphrase);
     } catch {
       await chrome.storage.session.remove(key);
     }
   }
+}
+
+// ---- Amounts: decimal strings of whole units ↔ strings of 10^-18 units ----
+
+function parseUnits(s) {
+  const m = /^([0-9]+)(?:\.([0-9]{1,18}))?$/.exec(String(s || "").trim());
+  if (!m) throw veilError("bad-input", "an amount is a decimal number such as 0.01");
+  const wei = BigInt(m[1]) * 10n ** 18n + BigInt((m[2] || "").padEnd(18, "0"));
+  if (wei === 0n) throw veilError("bad-input", "the amount must be more than zero");
+  return wei.toString();
+}
+
+function formatUnits(wei) {
+  if (wei === undefined || wei === null || wei === "") return "0";
+  const n = BigInt(wei);
+  const whole = n / 10n ** 18n;
+  const frac = (n % 10n ** 18n).toString().padStart(18, "0").replace(/0+$/, "");
+  return frac ? whole + "." + frac : String(whole);
 }
 
 chrome.storage.session.setAccessLevel?.({ accessLevel: "TRUSTED_CONTEXTS" });
@@ -482,10 +502,91 @@ const extensionHandlers = {
     return (await veil()).addRecipients(cid, author, to || []);
   },
 
+  // Wallet and tips (docs/CHAIN.md). The wallet's key stays in the wasm's
+  // storage; the post frames ask only for what a tip needs.
+
+  async walletStatus() {
+    const v = await veil();
+    const [chain, accounts] = await Promise.all([v.chainConfig(), v.walletList()]);
+    return { chain, accounts };
+  },
+
+  async setChain({ chain }) {
+    if (!chain || typeof chain !== "object") throw veilError("bad-input", "the chain settings must be a JSON object");
+    const { chainId, rpc, contracts } = chain;
+    return (await veil()).setChainConfig({ chainId, rpc, contracts });
+  },
+
+  async walletImport({ privateKey, passphrase }) {
+    const w = await (await veil()).walletImport(String(privateKey || ""), passphrase ? String(passphrase) : undefined);
+    if (passphrase) await chrome.storage.session.set({ [WALLET_UNLOCK_PREFIX + w.address]: String(passphrase) });
+    return w;
+  },
+
+  async walletCreate({ passphrase }) {
+    const w = await (await veil()).walletCreate(passphrase ? String(passphrase) : undefined);
+    if (passphrase) await chrome.storage.session.set({ [WALLET_UNLOCK_PREFIX + w.address]: String(passphrase) });
+    return w;
+  },
+
+  async bindWallet({ fingerprint }) {
+    const v = await veil();
+    const accounts = await v.walletList();
+    if (!accounts.length) throw veilError("bad-input", "import or create an account first (Wallet and tips)");
+    const chain = await v.chainConfig();
+    if (!chain) throw veilError("bad-input", "set the chain first (Wallet and tips)");
+    const passphrase = (await chrome.storage.session.get(UNLOCK_PREFIX + fingerprint))[UNLOCK_PREFIX + fingerprint];
+    return v.bindWallet(fingerprint, chain.chainId, accounts[0].address, passphrase);
+  },
+
+  // tipInfo says whether a post's author can be tipped (a two-way bound
+  // account on the configured chain) and what the post received so far.
+  async tipInfo({ cid, author }) {
+    const v = await veil();
+    const chain = await v.chainConfig();
+    if (!chain) throw veilError("no-chain", "no chain is set: tips are off");
+    const [binding, total, accounts] = await Promise.all([
+      v.walletBindingStatus(author),
+      withTimeout(v.tipTotal(cid), READ_TIMEOUT_MS, () => null).catch(() => null),
+      v.walletList(),
+    ]);
+    return {
+      bound: !!binding.twoWay && accounts.length > 0,
+      account: binding.account ? binding.account.split(":").pop() : "",
+      signer: accounts.length ? accounts[0].address : "",
+      total: total && { native: formatUnits(total.native), token: total.token && formatUnits(total.token), count: total.count },
+      tokenAvailable: !!(chain.contracts && chain.contracts.token),
+      nativeSymbol: chain.chainId === 1337 ? "ETH (dev)" : "ETH",
+      tokenSymbol: "VEIL",
+    };
+  },
+
+  async tip({ cid, author, amount, token }) {
+    const v = await veil();
+    const chain = await v.chainConfig();
+    if (!chain) throw veilError("no-chain", "no chain is set: tips are off");
+    const wei = parseUnits(amount);
+    const r = await v.tip(cid, author, wei, token ? chain.contracts.token : undefined);
+    return { hash: r.txHash, approveHash: r.approveTxHash, account: r.account };
+  },
+
+  async tipStatus({ hash }) {
+    const st = await (await veil()).tipStatus(String(hash || ""));
+    return { status: st.status, block: st.blockNumber };
+  },
+
   // Personas
 
   async personas() {
-    return (await veil()).listPersonas();
+    const v = await veil();
+    const personas = await v.listPersonas();
+    for (const p of personas) {
+      try {
+        const b = await v.walletBindingStatus(p.fingerprint);
+        if (b.account) p.wallet = b.account.split(":").pop();
+      } catch {}
+    }
+    return personas;
   },
 
   async createPersona(args) {

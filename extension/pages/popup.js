@@ -151,6 +151,20 @@ function personaItem(p) {
       pre.textContent = armored;
     }),
   );
+  if (!p.locked) {
+    // Binding writes the account into the key and publishes it, so readers can tip.
+    const bind = el("button", "secondary", p.wallet ? "Bound to " + p.wallet.slice(0, 8) + "…" : "Bind wallet");
+    bind.dataset.action = "bind-wallet";
+    bind.title = "Sign this persona's fingerprint with your Veil account and add the account to the key (docs/CHAIN.md)";
+    bind.addEventListener("click", () =>
+      busy(bind, async () => {
+        const r = await veilCall("bindWallet", { fingerprint: p.fingerprint }, 60000);
+        say("Bound " + p.name + " to " + r.account + " and published the key.", "notice");
+        await loadPersonas();
+      }),
+    );
+    actions.append(bind);
+  }
   const publish = el("button", "secondary", "Publish");
   publish.dataset.action = "publish";
   publish.addEventListener("click", () =>
@@ -295,8 +309,60 @@ $("restore-form").addEventListener("submit", (ev) => {
   });
 });
 
+// ---- Wallet and tips ----
+
+async function loadWallet() {
+  let w;
+  try {
+    w = await veilCall("walletStatus", {}, 30000);
+  } catch (e) {
+    $("wallet-summary").textContent = e.message;
+    return;
+  }
+  const parts = [];
+  parts.push(w.chain ? "Chain " + w.chain.chainId + " at " + w.chain.rpc : "No chain set: tips are off.");
+  if (w.accounts && w.accounts.length) parts.push("Account " + w.accounts.map((a) => a.address + (a.locked ? " (locked)" : "")).join(", "));
+  else if (w.chain) parts.push("No account yet: import one or make a new one.");
+  $("wallet-summary").textContent = parts.join(" · ");
+  $("wallet-summary").dataset.address = (w.accounts && w.accounts[0] && w.accounts[0].address) || "";
+  if (w.chain && !$("chain-json").value) $("chain-json").value = JSON.stringify({ chainId: w.chain.chainId, rpc: w.chain.rpc, contracts: w.chain.contracts }, null, 1);
+}
+
+$("chain-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  busy($("chain-save"), async () => {
+    let cfg;
+    try {
+      cfg = JSON.parse($("chain-json").value);
+    } catch {
+      throw new Error("The chain settings are not JSON.");
+    }
+    await veilCall("setChain", { chain: cfg }, 30000);
+    say("Chain saved.", "notice");
+    await loadWallet();
+  });
+});
+
+$("wallet-import-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  busy($("w-import"), async () => {
+    const a = await veilCall("walletImport", { privateKey: $("w-key").value.trim(), passphrase: $("w-pass").value }, 30000);
+    $("wallet-import-form").reset();
+    say("Imported account " + a.address + ".", "notice");
+    await Promise.all([loadWallet(), loadPersonas()]);
+  });
+});
+
+$("w-create").addEventListener("click", () =>
+  busy($("w-create"), async () => {
+    const a = await veilCall("walletCreate", { passphrase: $("w-pass").value }, 30000);
+    say("New account " + a.address + ". Fund it before tipping.", "notice");
+    await Promise.all([loadWallet(), loadPersonas()]);
+  }),
+);
+
 loadStatus()
-  .then(() => Promise.all([loadPersonas(), loadContacts()]))
+  .then(() => Promise.all([loadPersonas(), loadContacts(), loadWallet()]))
   .finally(() => {
     document.body.dataset.loaded = "true";
   });

@@ -119,6 +119,138 @@ function showPost(r) {
     card.append(p);
   }
   if (r.mine && !r.public && r.cid) card.append(shareForm(r));
+  if (!r.mine && r.cid && a.status === "good") card.append(tipBox(r));
+}
+
+// ---- Tips ----
+//
+// A post whose author bound an account to their key both ways (docs/CHAIN.md
+// "Wallet binding") can be tipped from the card. The worker checks the
+// binding, builds and signs the transaction (with the wallet Veil keeps, or
+// through the page's own wallet) and sends it; the card shows its state and
+// the post's tip total.
+
+function tipTotalText(t) {
+  if (!t || !t.count) return "No tips yet.";
+  const parts = [];
+  if (t.native && t.native !== "0") parts.push(t.native + " " + (t.nativeSymbol || "ETH"));
+  if (t.token && t.token !== "0") parts.push(t.token + " " + (t.tokenSymbol || "VEIL"));
+  return "Tips: " + parts.join(" + ") + " (" + t.count + (t.count === 1 ? " tip)" : " tips)");
+}
+
+function tipBox(r) {
+  const box = el("div", "tip");
+  box.dataset.role = "tips";
+  const total = el("p", "meta");
+  total.dataset.role = "tip-total";
+  box.append(total);
+  (async () => {
+    let info;
+    try {
+      info = await veilCall("tipInfo", { cid: r.cid, author: r.author.fingerprint }, 20000);
+    } catch (e) {
+      box.hidden = true; // no chain configured, or it does not answer: no tipping here
+      return;
+    }
+    if (!info.bound) {
+      box.hidden = true;
+      return;
+    }
+    total.textContent = tipTotalText(info.total);
+    const open = el("button", "link", "Tip " + (r.author.name || "the author") + "…");
+    open.dataset.action = "tip";
+    box.append(open);
+    open.addEventListener("click", () => {
+      open.hidden = true;
+      box.append(tipForm(r, info, total));
+    });
+  })();
+  return box;
+}
+
+function tipForm(r, info, total) {
+  const form = el("form", "tip-form");
+  const amount = el("input");
+  amount.name = "amount";
+  amount.inputMode = "decimal";
+  amount.placeholder = "0.01";
+  amount.required = true;
+  amount.pattern = "[0-9]+([.][0-9]{1,18})?";
+  const currency = el("select");
+  currency.name = "currency";
+  currency.append(new Option(info.nativeSymbol || "ETH", "native"));
+  if (info.tokenAvailable) currency.append(new Option(info.tokenSymbol || "VEIL", "token"));
+  const send = el("button", "", "Tip");
+  send.type = "submit";
+  const status = el("p", "meta");
+  status.dataset.role = "tip-status";
+  form.append(amount, " ", currency, " ", send, status);
+  let confirming = false;
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const value = amount.value.trim();
+    if (!/^[0-9]+(\.[0-9]{1,18})?$/.test(value) || /^0*(\.0*)?$/.test(value)) {
+      status.textContent = "Enter an amount greater than zero, such as 0.01.";
+      return;
+    }
+    const symbol = currency.selectedOptions[0].textContent;
+    if (!confirming) {
+      // Nothing is sent before a second, explicit confirmation.
+      confirming = true;
+      send.textContent = "Confirm";
+      send.dataset.action = "confirm-tip";
+      status.textContent = "Send " + value + " " + symbol + " to " + (r.author.name || "the author") + " (" + info.account + ")" +
+        (info.signer ? " from " + info.signer : "") + "? Press Confirm to send.";
+      return;
+    }
+    send.disabled = amount.disabled = currency.disabled = true;
+    status.textContent = "Sending…";
+    status.dataset.state = "sending";
+    let sent;
+    try {
+      sent = await veilCall("tip", { cid: r.cid, author: r.author.fingerprint, amount: value, token: currency.value === "token" }, 120000);
+    } catch (e) {
+      status.textContent = "Tip not sent: " + e.message;
+      status.dataset.state = "failed";
+      send.disabled = amount.disabled = currency.disabled = false;
+      confirming = false;
+      send.textContent = "Tip";
+      return;
+    }
+    status.textContent = "Sent (" + short(sent.hash) + "), waiting for it to be mined…";
+    status.dataset.state = "pending";
+    for (let i = 0; i < 120; i++) {
+      let st;
+      try {
+        st = await veilCall("tipStatus", { hash: sent.hash }, 20000);
+      } catch (e) {
+        st = { status: "pending" };
+      }
+      if (st.status === "confirmed") {
+        status.textContent = "✓ Tip of " + value + " " + symbol + " confirmed in block " + st.block + ".";
+        status.dataset.state = "confirmed";
+        try {
+          const info2 = await veilCall("tipInfo", { cid: r.cid, author: r.author.fingerprint }, 20000);
+          total.textContent = tipTotalText(info2.total);
+        } catch {}
+        return;
+      }
+      if (st.status === "failed") {
+        status.textContent = "The tip failed on chain" + (st.message ? ": " + st.message : ".");
+        status.dataset.state = "failed";
+        return;
+      }
+      await new Promise((res) => setTimeout(res, 1000));
+    }
+    status.textContent = "Still not mined after two minutes; transaction " + sent.hash;
+    status.dataset.state = "unknown";
+  });
+  return form;
+}
+
+function short(hash) {
+  const s = String(hash || "");
+  return s.length > 14 ? s.slice(0, 8) + "…" + s.slice(-4) : s;
 }
 
 function siteName(s) {

@@ -18,6 +18,7 @@ import (
 	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/ipfs/go-cid"
 
+	"github.com/veilsocial/veil/internal/chaintest"
 	"github.com/veilsocial/veil/internal/relaytest"
 	"github.com/veilsocial/veil/relay"
 	"github.com/veilsocial/veil/wallet/devchain"
@@ -126,11 +127,7 @@ func TestBridge(t *testing.T) {
 	logSize(t, wasm)
 
 	n := relaytest.Start(t, relay.Config{RateAnon: 100000, BurstAnon: 100000})
-	chain, err := devchain.Start(ctx, devchain.Config{HTTP: "127.0.0.1:0", Accounts: []string{"alice"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer chain.Close()
+	chain := chaintest.Start(t, devchain.Config{Accounts: []string{"alice"}})
 	chainFile := filepath.Join(t.TempDir(), "devchain.json")
 	if err := chain.WriteFile(chainFile); err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/veilsocial/veil/internal/chaintest"
 	"github.com/veilsocial/veil/wallet"
 	"github.com/veilsocial/veil/wallet/devchain"
 	"github.com/veilsocial/veil/wasmclient/persona"
@@ -31,11 +32,7 @@ func TestBrowserTip(t *testing.T) {
 	rl := startRelay(t)
 	sites := startSites(t)
 	sites.setUser("twitter", "alice", "Alice Martin", "")
-	chain, err := devchain.Start(ctx, devchain.Config{HTTP: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { chain.Close() })
+	chain := chaintest.Start(t, devchain.Config{})
 	info := chain.Info()
 	chainID := new(big.Int).SetUint64(info.ChainID)
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/veilsocial/veil/internal/chaintest"
 	"github.com/veilsocial/veil/wallet"
 	"github.com/veilsocial/veil/wallet/devchain"
 )
@@ -21,11 +22,7 @@ import (
 // set: neither is told about the other, yet they connect over libp2p.
 func TestRegistryListsAndConnectsRelays(t *testing.T) {
 	ctx := context.Background()
-	chain, err := devchain.Start(ctx, devchain.Config{HTTP: "127.0.0.1:0", IdleBlock: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { chain.Close() })
+	chain := chaintest.Start(t, devchain.Config{IdleBlock: -1})
 	chainFile := filepath.Join(t.TempDir(), "devchain.json")
 	if err := chain.WriteFile(chainFile); err != nil {
 		t.Fatal(err)

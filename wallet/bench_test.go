@@ -9,6 +9,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/veilsocial/veil/internal/chaintest"
 	"github.com/veilsocial/veil/wallet"
 	"github.com/veilsocial/veil/wallet/devchain"
 )
@@ -16,11 +17,7 @@ import (
 func benchChain(b *testing.B) (*devchain.Chain, *wallet.Client) {
 	b.Helper()
 	ctx := context.Background()
-	ch, err := devchain.Start(ctx, devchain.Config{HTTP: "127.0.0.1:0"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { ch.Close() })
+	ch := chaintest.Start(b, devchain.Config{})
 	c, err := wallet.Dial(ctx, wallet.Config{RPC: ch.URL(), Contracts: ch.Contracts(), ReceiptTimeout: time.Minute})
 	if err != nil {
 		b.Fatal(err)

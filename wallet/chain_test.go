@@ -14,6 +14,7 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 
+	"github.com/veilsocial/veil/internal/chaintest"
 	"github.com/veilsocial/veil/wallet"
 	"github.com/veilsocial/veil/wallet/devchain"
 )
@@ -28,11 +29,7 @@ func newTestChain(t *testing.T) *testChain {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	ch, err := devchain.Start(ctx, devchain.Config{HTTP: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ch.Close() })
+	ch := chaintest.Start(t, devchain.Config{})
 	c, err := wallet.Dial(ctx, wallet.Config{RPC: ch.URL(), Contracts: ch.Contracts(), ReceiptTimeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)

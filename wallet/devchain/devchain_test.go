@@ -15,28 +15,12 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient"
 
+	"github.com/veilsocial/veil/internal/chaintest"
 	"github.com/veilsocial/veil/wallet"
 	"github.com/veilsocial/veil/wallet/devchain"
 )
 
-func start(t *testing.T, cfg devchain.Config) *devchain.Chain {
-	t.Helper()
-	if cfg.HTTP == "" {
-		cfg.HTTP = "127.0.0.1:0"
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	c, err := devchain.Start(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := c.Close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
-	})
-	return c
-}
+func start(t *testing.T, cfg devchain.Config) *devchain.Chain { return chaintest.Start(t, cfg) }
 
 func TestDevchainFile(t *testing.T) {
 	c := start(t, devchain.Config{})

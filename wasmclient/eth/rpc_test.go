@@ -13,6 +13,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 
+	"github.com/veilsocial/veil/internal/chaintest"
 	"github.com/veilsocial/veil/wallet"
 	"github.com/veilsocial/veil/wallet/contracts"
 	"github.com/veilsocial/veil/wallet/devchain"
@@ -23,13 +24,7 @@ import (
 // JSON-RPC on a loopback port, Veil's contracts deployed, the dev accounts
 // funded) until the test ends.
 func startChain(t *testing.T) *devchain.Chain {
-	t.Helper()
-	chain, err := devchain.Start(t.Context(), devchain.Config{HTTP: "127.0.0.1:0", Accounts: []string{"alice", "bob"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { chain.Close() })
-	return chain
+	return chaintest.Start(t, devchain.Config{Accounts: []string{"alice", "bob"}})
 }
 
 // devKey is a dev account's key as wasmclient/eth holds it.

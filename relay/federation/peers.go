@@ -160,7 +160,8 @@ func (m mdnsNotifee) HandlePeerFound(ai peer.AddrInfo) {
 
 // AddPeer connects to a relay found elsewhere (the on-chain registry) and
 // keeps the connection as it does for configured peers: id is its peer ID,
-// addrs its multiaddrs (with or without the /p2p/<id> suffix). Calling it
+// addrs its multiaddrs (with or without its /p2p/<id> suffix; one naming
+// another peer is left out). Calling it
 // again for a known peer only adds addresses.
 func (n *Node) AddPeer(id string, addrs []string) error {
 	pid, err := peer.Decode(id)
@@ -173,7 +174,7 @@ func (n *Node) AddPeer(id string, addrs []string) error {
 		if err != nil {
 			return fmt.Errorf("federation: peer address %q: %w", s, err)
 		}
-		if t, _ := peer.SplitAddr(a); t != nil {
+		if t, p := peer.SplitAddr(a); t != nil && (p == "" || p == pid) {
 			ai.Addrs = append(ai.Addrs, t)
 		}
 	}

@@ -115,9 +115,10 @@ func (s *Service) Status() relayclient.Stake {
 	return s.status
 }
 
-// Refresh runs one round now (connect, register, read the active set) and
-// returns its error.
-func (s *Service) Refresh(ctx context.Context) error {
+// refresh runs one round (connect, register, read the active set), records
+// its error in the status and returns it. Only the loop calls it: a round
+// is never run twice at once.
+func (s *Service) refresh(ctx context.Context) error {
 	err := s.round(ctx)
 	s.mu.Lock()
 	s.status.Error = ""
@@ -141,7 +142,7 @@ func (s *Service) loop() {
 	defer close(s.done)
 	for {
 		ctx, cancel := context.WithTimeout(s.ctx, s.cfg.Interval+30*time.Second)
-		if err := s.Refresh(ctx); err != nil && s.ctx.Err() == nil {
+		if err := s.refresh(ctx); err != nil && s.ctx.Err() == nil {
 			s.log.Warn("staking: registry round failed; retrying", "err", err, "retry_in", s.cfg.Interval)
 		}
 		cancel()

@@ -143,14 +143,9 @@ func (r *Registry) Unbonding(ctx context.Context, id *big.Int) (Unbonding, error
 // oldest first: found from the Undelegated events since fromBlock, read as
 // they are now.
 func (r *Registry) Unbondings(ctx context.Context, delegator common.Address, fromBlock uint64) ([]Unbonding, error) {
-	ev := registryBinding.GetABI().Events["Undelegated"]
-	logs, err := r.c.eth.FilterLogs(ctx, ethereum.FilterQuery{
-		FromBlock: new(big.Int).SetUint64(fromBlock),
-		Addresses: []common.Address{r.addr},
-		Topics:    [][]common.Hash{{ev.ID}, nil, {common.BytesToHash(delegator.Bytes())}},
-	})
+	logs, err := r.delegatorLogs(ctx, "Undelegated", delegator, fromBlock)
 	if err != nil {
-		return nil, fmt.Errorf("wallet: failed to read the registry's events: %w", err)
+		return nil, err
 	}
 	var out []Unbonding
 	for i := range logs {
@@ -171,14 +166,9 @@ func (r *Registry) Unbondings(ctx context.Context, delegator common.Address, fro
 // (from the Delegated events), each once, in the order first seen; the
 // stake may since have been undelegated (see StakeOf).
 func (r *Registry) DelegatedTo(ctx context.Context, delegator common.Address, fromBlock uint64) ([]common.Address, error) {
-	ev := registryBinding.GetABI().Events["Delegated"]
-	logs, err := r.c.eth.FilterLogs(ctx, ethereum.FilterQuery{
-		FromBlock: new(big.Int).SetUint64(fromBlock),
-		Addresses: []common.Address{r.addr},
-		Topics:    [][]common.Hash{{ev.ID}, nil, {common.BytesToHash(delegator.Bytes())}},
-	})
+	logs, err := r.delegatorLogs(ctx, "Delegated", delegator, fromBlock)
 	if err != nil {
-		return nil, fmt.Errorf("wallet: failed to read the registry's events: %w", err)
+		return nil, err
 	}
 	var out []common.Address
 	seen := map[common.Address]bool{}
@@ -191,6 +181,21 @@ func (r *Registry) DelegatedTo(ctx context.Context, delegator common.Address, fr
 		out = append(out, d.Operator)
 	}
 	return out, nil
+}
+
+// delegatorLogs are the registry's events of one kind whose second indexed
+// argument (the delegator, in Delegated and Undelegated) is delegator, since
+// fromBlock.
+func (r *Registry) delegatorLogs(ctx context.Context, event string, delegator common.Address, fromBlock uint64) ([]types.Log, error) {
+	logs, err := r.c.eth.FilterLogs(ctx, ethereum.FilterQuery{
+		FromBlock: new(big.Int).SetUint64(fromBlock),
+		Addresses: []common.Address{r.addr},
+		Topics:    [][]common.Hash{{registryBinding.GetABI().Events[event].ID}, nil, {common.BytesToHash(delegator.Bytes())}},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("wallet: failed to read the registry's events: %w", err)
+	}
+	return logs, nil
 }
 
 // Params reads the registry's settings.

@@ -741,11 +741,6 @@ func nodeText(n *cdp.Node) string {
 	return s.String()
 }
 
-// postFrames counts the post frames in the page's DOM.
-func (b *browser) postFrames() int {
-	return len(b.pierced(isPostFrame))
-}
-
 func isPostFrame(n *cdp.Node) bool {
 	return n.NodeName == "IFRAME" && strings.Contains(n.AttributeValue("src"), "/pages/post.html")
 }

@@ -75,7 +75,7 @@ done
 keygen_ns=$((($(now_ns) - t0) / (RECIPIENTS + 1)))
 
 # The inputs: a 1 KiB post and 1 MiB of random data.
-head -c 1024 /dev/urandom | base64 -w 0 | head -c 1024 >"$tmp/post"
+head -c 768 /dev/urandom | base64 -w 0 >"$tmp/post"
 head -c 1048576 /dev/urandom >"$tmp/large"
 
 recipients() { # recipients N: -r options for the author and the first N readers
@@ -113,7 +113,7 @@ rows+=("| encrypt 1 MiB | $(ms "$t") | $(mbps "$t" 1048576) | $N_LARGE |")
 t=$(timeit "$N_LARGE" dec_large)
 rows+=("| decrypt 1 MiB | $(ms "$t") | $(mbps "$t" 1048576) | $N_LARGE |")
 
-echo "gpg: $("$GPG" --version | head -1), $("$GPG" --version | sed -n 's/^libgcrypt /libgcrypt /p'); $(nproc) cores; keys ed25519/cv25519;" \
+echo "gpg: $("$GPG" --version | sed -n 1p), $("$GPG" --version | sed -n 's/^libgcrypt /libgcrypt /p'); $(nproc) cores; keys ed25519/cv25519;" \
 	"--trust-model always --compress-algo none; times include starting gpg and its gpg-agent round trips"
 echo
 echo "| operation (gpg) | ms/op | MB/s | runs |"

@@ -233,6 +233,11 @@ func (m CallMsg) args() map[string]any {
 	return a
 }
 
+// SendParams is m as the parameter object of eth_sendTransaction (EIP-1193
+// wallets take it so): from, to, value and data in hex; the wallet picks
+// the nonce, the fees and the gas.
+func (m CallMsg) SendParams() map[string]any { return m.args() }
+
 // EstimateGas is eth_estimateGas: the gas the transaction would use at
 // the latest block. A transaction that would revert is an *RPCError.
 func (c *Client) EstimateGas(ctx context.Context, m CallMsg) (uint64, error) {
@@ -310,6 +315,56 @@ func (c *Client) Receipt(ctx context.Context, tx Hash) (*Receipt, error) {
 		return nil, fmt.Errorf("%w: eth_getTransactionReceipt: the receipt of %s for %s", ErrBadResponse, out.TxHash, tx)
 	}
 	out.Succeeded = status == 1
+	return &out, nil
+}
+
+// Tx is a transaction as the endpoint knows it.
+type Tx struct {
+	Hash Hash
+	From Address
+	// To is zero for a contract creation.
+	To    Address
+	Value *big.Int
+	Data  []byte
+	// BlockNumber is 0 while the transaction is pending.
+	BlockNumber uint64
+}
+
+// Transaction is eth_getTransactionByHash: nil (and no error) when the
+// endpoint does not know the transaction.
+func (c *Client) Transaction(ctx context.Context, tx Hash) (*Tx, error) {
+	var r *struct {
+		Hash        string  `json:"hash"`
+		From        string  `json:"from"`
+		To          *string `json:"to"`
+		Value       string  `json:"value"`
+		Input       string  `json:"input"`
+		BlockNumber *string `json:"blockNumber"`
+	}
+	if err := c.call(ctx, &r, "eth_getTransactionByHash", tx.Hex()); err != nil {
+		return nil, err
+	}
+	if r == nil {
+		return nil, nil
+	}
+	var out Tx
+	var errs [6]error
+	out.Hash, errs[0] = ParseHash(r.Hash)
+	out.From, errs[1] = ParseAddress(r.From)
+	if r.To != nil {
+		out.To, errs[2] = ParseAddress(*r.To)
+	}
+	out.Value, errs[3] = decodeBig(r.Value)
+	out.Data, errs[4] = decodeHexData(r.Input)
+	if r.BlockNumber != nil {
+		out.BlockNumber, errs[5] = decodeUint(*r.BlockNumber)
+	}
+	if err := errors.Join(errs[:]...); err != nil {
+		return nil, fmt.Errorf("%w: eth_getTransactionByHash: %v", ErrBadResponse, err)
+	}
+	if out.Hash != tx {
+		return nil, fmt.Errorf("%w: eth_getTransactionByHash: the transaction %s for %s", ErrBadResponse, out.Hash, tx)
+	}
 	return &out, nil
 }
 

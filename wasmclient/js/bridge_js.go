@@ -248,31 +248,31 @@ var methods = map[string]method{
 		return s.SetChainConfig(ctx, cfg)
 	},
 	"tip": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
-		var req session.TipRequest
-		var err error
-		if req.CID, err = str(a, 0, "cid"); err != nil {
-			return nil, err
-		}
-		if req.Author, err = str(a, 1, "author"); err != nil {
-			return nil, err
-		}
-		if req.Amount, err = str(a, 2, "amount"); err != nil {
-			return nil, err
-		}
-		if req.Token, err = optStr(a, 3, "token"); err != nil {
-			return nil, err
-		}
-		if req.From, err = optStr(a, 4, "from"); err != nil {
+		req, err := tipRequest(a)
+		if err != nil {
 			return nil, err
 		}
 		return s.Tip(ctx, req)
+	},
+	"tipCalls": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
+		req, err := tipRequest(a)
+		if err != nil {
+			return nil, err
+		}
+		return s.TipCalls(ctx, req)
 	},
 	"tipStatus": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
 		tx, err := str(a, 0, "txHash")
 		if err != nil {
 			return nil, err
 		}
-		return s.TipStatus(ctx, tx)
+		var expect map[string]any
+		if v := arg(a, 1); !v.IsUndefined() && !v.IsNull() {
+			if err := object(a, 1, "expect", &expect); err != nil {
+				return nil, err
+			}
+		}
+		return s.TipStatus(ctx, tx, expect)
 	},
 	"tipTotal": func(ctx context.Context, s *session.Session, a []js.Value) (any, error) {
 		c, err := str(a, 0, "cid")
@@ -717,4 +717,25 @@ func (fetchTransport) RoundTrip(ctx context.Context, req *relayclient.Request) (
 	js.CopyBytesToGo(body, js.Global().Get("Uint8Array").New(buf))
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	return resp, nil
+}
+
+// tipRequest reads tip's and tipCalls's arguments: cid, author, amount,
+// token?, from?.
+func tipRequest(a []js.Value) (session.TipRequest, error) {
+	var req session.TipRequest
+	var err error
+	if req.CID, err = str(a, 0, "cid"); err != nil {
+		return req, err
+	}
+	if req.Author, err = str(a, 1, "author"); err != nil {
+		return req, err
+	}
+	if req.Amount, err = str(a, 2, "amount"); err != nil {
+		return req, err
+	}
+	if req.Token, err = optStr(a, 3, "token"); err != nil {
+		return req, err
+	}
+	req.From, err = optStr(a, 4, "from")
+	return req, err
 }

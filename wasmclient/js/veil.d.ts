@@ -168,6 +168,23 @@ export interface TipResult {
   account: string;
 }
 
+/** eth_sendTransaction's parameter object (EIP-1193): hex strings; the wallet picks nonce, fees and gas. */
+export interface TxParams {
+  from: string;
+  to: string;
+  value?: string;
+  data?: string;
+}
+
+/** A tip for a wallet outside Veil (the page's) to sign and send: each call once the one before is mined. */
+export interface TipPlan {
+  /** The author's account the tip goes to, CAIP-10. */
+  account: string;
+  /** The chain the wallet must be on. */
+  chainId: number;
+  calls: { kind: "approve" | "tip"; params: TxParams }[];
+}
+
 export interface Veil {
   /** Personas */
   /** With a passphrase the persona is stored protected, and unlocked in this session. */
@@ -213,8 +230,12 @@ export interface Veil {
    *  both ways on the configured chain ("not-bound" otherwise). token: an ERC-20 address, left out for the
    *  native coin; from: the paying wallet, left out for the only one. Resolves once sent (tipStatus follows). */
   tip(cid: string, author: string, amount: string, token?: string, from?: string): Promise<TipResult>;
-  /** "pending" also covers a transaction the endpoint does not know (yet). */
-  tipStatus(txHash: string): Promise<{ status: "pending" | "confirmed" | "failed"; blockNumber?: number }>;
+  /** The same checks as tip, and the transactions for the wallet at from (required) to send itself; nothing is
+   *  signed or sent. */
+  tipCalls(cid: string, author: string, amount: string, token: string | undefined, from: string): Promise<TipPlan>;
+  /** "pending" also covers a transaction the endpoint does not know (yet). With expect (a TipPlan call's
+   *  params, as sent), a transaction that is not that call is "failed", and message says how it differs. */
+  tipStatus(txHash: string, expect?: TxParams): Promise<{ status: "pending" | "confirmed" | "failed"; blockNumber?: number; message?: string }>;
   /** What a post received: native coin, the configured token, and the number of tips. */
   tipTotal(cid: string): Promise<{ native: string; token?: string; count: number }>;
 

@@ -3,6 +3,7 @@ package session
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -584,28 +585,44 @@ type TipResult struct {
 	Account string `json:"account"`
 }
 
-// Tip tips the author of a post through the configured chain's Tips
-// contract, from a wallet of this session: only to an account bound to the
-// author's key both ways on that chain (ErrNotBound otherwise). A token tip
-// first approves the contract for the amount, and waits for that to be
-// mined, when the allowance is short. It returns once the tip is sent;
-// TipStatus follows it.
-func (s *Session) Tip(ctx context.Context, req TipRequest) (*TipResult, error) {
+// tipTarget is a checked tip: the chain, the Tips contract, the author's
+// account, and what to send.
+type tipTarget struct {
+	cfg     *ChainConfig
+	client  *eth.Client
+	tips    eth.Address
+	author  eth.Address
+	account string // the author's, CAIP-10
+	cid     string
+	amount  *big.Int
+	token   eth.Address // zero for the native coin
+}
+
+// tipTarget checks a tip request against the configured chain and the
+// author's binding: only an account bound to the author's key both ways on
+// that chain is tipped (ErrNotBound otherwise).
+func (s *Session) tipTarget(ctx context.Context, req TipRequest) (*tipTarget, error) {
 	c, err := cid.Decode(strings.TrimSpace(req.CID))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %q is not a post's CID", ErrBadInput, req.CID)
 	}
-	postCID := c.String()
 	amount, err := parseAmount(req.Amount)
 	if err != nil {
 		return nil, err
 	}
-	cfg, client, err := s.chain(ctx)
-	if err != nil {
+	t := &tipTarget{cid: c.String(), amount: amount}
+	if req.Token != "" {
+		if t.token, err = parseAddress(req.Token); err != nil {
+			return nil, err
+		}
+		if t.token.IsZero() {
+			return nil, fmt.Errorf("%w: the zero token: leave token out to tip in the native coin", ErrBadInput)
+		}
+	}
+	if t.cfg, t.client, err = s.chain(ctx); err != nil {
 		return nil, err
 	}
-	tips, err := eth.ParseAddress(cfg.Contracts.Tips)
-	if err != nil {
+	if t.tips, err = eth.ParseAddress(t.cfg.Contracts.Tips); err != nil {
 		return nil, fmt.Errorf("%w: the stored chain config: %v", ErrBadInput, err)
 	}
 	st, err := s.WalletBindingStatus(ctx, req.Author)
@@ -615,45 +632,118 @@ func (s *Session) Tip(ctx context.Context, req TipRequest) (*TipResult, error) {
 	switch {
 	case !st.TwoWay:
 		return nil, fmt.Errorf("%w: %s: %s", ErrNotBound, req.Author, st.Reason)
-	case st.account.ChainID != cfg.ChainID:
-		return nil, fmt.Errorf("%w: %s is bound on chain %d, tips go over chain %d", ErrNotBound, req.Author, st.account.ChainID, cfg.ChainID)
+	case st.account.ChainID != t.cfg.ChainID:
+		return nil, fmt.Errorf("%w: %s is bound on chain %d, tips go over chain %d", ErrNotBound, req.Author, st.account.ChainID, t.cfg.ChainID)
+	}
+	t.author, t.account = st.account.Address, st.Account
+	return t, nil
+}
+
+// calls are the transactions of the tip from the account from, in order:
+// an approval of the token for the Tips contract when from's allowance is
+// short, then the tip.
+func (t *tipTarget) calls(ctx context.Context, from eth.Address) ([]TxCall, error) {
+	if t.token.IsZero() {
+		return []TxCall{newTxCall("tip", eth.CallMsg{From: from, To: t.tips, Value: t.amount, Data: eth.TipCall(t.author, t.cid)})}, nil
+	}
+	var out []TxCall
+	allowance, err := callUint256(ctx, t.client, t.token, eth.AllowanceCall(from, t.tips))
+	if err != nil {
+		return nil, err
+	}
+	if allowance.Cmp(t.amount) < 0 {
+		approve, err := eth.ApproveCall(t.tips, t.amount)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, newTxCall("approve", eth.CallMsg{From: from, To: t.token, Data: approve}))
+	}
+	data, err := eth.TipTokenCall(t.token, t.author, t.amount, t.cid)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, newTxCall("tip", eth.CallMsg{From: from, To: t.tips, Data: data})), nil
+}
+
+// TxCall is one transaction of a tip for a wallet that signs and sends it
+// itself (veil.d.ts TxCall): Params is eth_sendTransaction's parameter
+// object, as EIP-1193 wallets take it.
+type TxCall struct {
+	// Kind is "approve" (the token's allowance for the Tips contract) or
+	// "tip".
+	Kind   string         `json:"kind"`
+	Params map[string]any `json:"params"`
+
+	msg eth.CallMsg
+}
+
+func newTxCall(kind string, m eth.CallMsg) TxCall {
+	return TxCall{Kind: kind, Params: m.SendParams(), msg: m}
+}
+
+// TipPlan is a tip for another wallet to send (veil.d.ts TipPlan).
+type TipPlan struct {
+	// Account is the author's account the tip goes to, CAIP-10.
+	Account string `json:"account"`
+	// ChainID is the chain the wallet must be on.
+	ChainID uint64 `json:"chainId"`
+	// Calls are sent in order, each once the one before is mined.
+	Calls []TxCall `json:"calls"`
+}
+
+// TipCalls checks a tip as Tip does and returns its transactions for the
+// wallet at req.From (required) to sign and send: the page's wallet,
+// through EIP-1193. Nothing is signed or sent here.
+func (s *Session) TipCalls(ctx context.Context, req TipRequest) (*TipPlan, error) {
+	if req.From == "" {
+		return nil, fmt.Errorf("%w: from: the account that pays", ErrBadInput)
+	}
+	from, err := parseAddress(req.From)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.tipTarget(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	calls, err := t.calls(ctx, from)
+	if err != nil {
+		return nil, err
+	}
+	return &TipPlan{Account: t.account, ChainID: t.cfg.ChainID, Calls: calls}, nil
+}
+
+// Tip tips the author of a post through the configured chain's Tips
+// contract, from a wallet of this session: only to an account bound to the
+// author's key both ways on that chain (ErrNotBound otherwise). A token tip
+// first approves the contract for the amount, and waits for that to be
+// mined, when the allowance is short. It returns once the tip is sent;
+// TipStatus follows it.
+func (s *Session) Tip(ctx context.Context, req TipRequest) (*TipResult, error) {
+	t, err := s.tipTarget(ctx, req)
+	if err != nil {
+		return nil, err
 	}
 	key, err := s.walletKey(req.From)
 	if err != nil {
 		return nil, err
 	}
-	res := &TipResult{Account: st.Account}
-	author := st.account.Address
-	if req.Token == "" {
-		tx, err := client.Transact(ctx, cfg.ChainID, key, tips, amount, eth.TipCall(author, postCID))
-		if err != nil {
-			return nil, err
-		}
-		res.TxHash = tx.Hex()
-		return res, nil
-	}
-	token, err := parseAddress(req.Token)
+	calls, err := t.calls(ctx, key.Address())
 	if err != nil {
 		return nil, err
 	}
-	if token.IsZero() {
-		return nil, fmt.Errorf("%w: the zero token: leave token out to tip in the native coin", ErrBadInput)
-	}
-	allowance, err := callUint256(ctx, client, token, eth.AllowanceCall(key.Address(), tips))
-	if err != nil {
-		return nil, err
-	}
-	if allowance.Cmp(amount) < 0 {
-		approve, err := eth.ApproveCall(tips, amount)
+	res := &TipResult{Account: t.account}
+	for _, c := range calls {
+		tx, err := t.client.Transact(ctx, t.cfg.ChainID, key, c.msg.To, c.msg.Value, c.msg.Data)
 		if err != nil {
 			return nil, err
 		}
-		tx, err := client.Transact(ctx, cfg.ChainID, key, token, nil, approve)
-		if err != nil {
-			return nil, err
+		if c.Kind == "tip" {
+			res.TxHash = tx.Hex()
+			break
 		}
 		res.ApproveTxHash = tx.Hex()
-		r, err := waitMined(ctx, client, tx)
+		r, err := waitMined(ctx, t.client, tx)
 		if err != nil {
 			return nil, err
 		}
@@ -661,15 +751,6 @@ func (s *Session) Tip(ctx context.Context, req TipRequest) (*TipResult, error) {
 			return nil, fmt.Errorf("%w: the approval %s reverted", eth.ErrBadResponse, tx)
 		}
 	}
-	data, err := eth.TipTokenCall(token, author, amount, postCID)
-	if err != nil {
-		return nil, err
-	}
-	tx, err := client.Transact(ctx, cfg.ChainID, key, tips, nil, data)
-	if err != nil {
-		return nil, err
-	}
-	res.TxHash = tx.Hex()
 	return res, nil
 }
 
@@ -717,20 +798,45 @@ func waitMined(ctx context.Context, c *eth.Client, tx eth.Hash) (*eth.Receipt, e
 // TipStatus is what became of a tip's transaction (veil.d.ts TipStatus).
 type TipStatus struct {
 	// Status is "pending" (not mined, or unknown to the endpoint),
-	// "confirmed" or "failed" (mined and reverted).
+	// "confirmed" or "failed" (mined and reverted, or not the transaction
+	// expected).
 	Status      string `json:"status"`
 	BlockNumber uint64 `json:"blockNumber,omitempty"`
+	// Message says why it failed.
+	Message string `json:"message,omitempty"`
 }
 
-// TipStatus looks a transaction up on the configured chain.
-func (s *Session) TipStatus(ctx context.Context, txHash string) (*TipStatus, error) {
+// TipStatus looks a transaction up on the configured chain. With expect
+// (the call a wallet was asked to send: TipPlan's, as given back), a
+// transaction that is not that call — another sender, contract, amount or
+// input — is "failed": a wallet outside Veil (the page's) reports the hash,
+// and the chain, not the wallet, says what it is.
+func (s *Session) TipStatus(ctx context.Context, txHash string, expect map[string]any) (*TipStatus, error) {
 	h, err := eth.ParseHash(strings.TrimSpace(txHash))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
 	}
+	var want *eth.CallMsg
+	if expect != nil {
+		if want, err = parseSendParams(expect); err != nil {
+			return nil, err
+		}
+	}
 	_, client, err := s.chain(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if want != nil {
+		tx, err := client.Transaction(ctx, h)
+		if err != nil {
+			return nil, err
+		}
+		if tx == nil {
+			return &TipStatus{Status: "pending"}, nil
+		}
+		if why := txDiffers(tx, want); why != "" {
+			return &TipStatus{Status: "failed", BlockNumber: tx.BlockNumber, Message: "transaction " + h.Hex() + " is not this tip: " + why}, nil
+		}
 	}
 	r, err := client.Receipt(ctx, h)
 	switch {
@@ -741,7 +847,74 @@ func (s *Session) TipStatus(ctx context.Context, txHash string) (*TipStatus, err
 	case r.Succeeded:
 		return &TipStatus{Status: "confirmed", BlockNumber: r.BlockNumber}, nil
 	}
-	return &TipStatus{Status: "failed", BlockNumber: r.BlockNumber}, nil
+	return &TipStatus{Status: "failed", BlockNumber: r.BlockNumber, Message: "it reverted"}, nil
+}
+
+// parseSendParams reads eth_sendTransaction's parameter object back (what
+// TxCall.Params holds).
+func parseSendParams(p map[string]any) (*eth.CallMsg, error) {
+	field := func(name string) (string, error) {
+		v, ok := p[name]
+		if !ok {
+			return "", nil
+		}
+		s, ok := v.(string)
+		if !ok {
+			return "", fmt.Errorf("%w: expect.%s is not a string", ErrBadInput, name)
+		}
+		return s, nil
+	}
+	var m eth.CallMsg
+	var errs [4]error
+	var from, to, value, data string
+	from, errs[0] = field("from")
+	to, errs[1] = field("to")
+	value, errs[2] = field("value")
+	data, errs[3] = field("data")
+	if err := errors.Join(errs[:]...); err != nil {
+		return nil, err
+	}
+	var err error
+	if from != "" {
+		if m.From, err = parseAddress(from); err != nil {
+			return nil, err
+		}
+	}
+	if m.To, err = parseAddress(to); err != nil {
+		return nil, err
+	}
+	m.Value = new(big.Int)
+	if value != "" {
+		digits, ok := strings.CutPrefix(value, "0x")
+		if _, ok2 := m.Value.SetString(digits, 16); !ok || !ok2 || m.Value.Sign() < 0 || m.Value.BitLen() > 256 {
+			return nil, fmt.Errorf("%w: expect.value %q is not a hex quantity", ErrBadInput, value)
+		}
+	}
+	if data != "" {
+		digits, ok := strings.CutPrefix(data, "0x")
+		b, err := hex.DecodeString(digits)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("%w: expect.data is not hex", ErrBadInput)
+		}
+		m.Data = b
+	}
+	return &m, nil
+}
+
+// txDiffers says how a transaction differs from the call expected, ""
+// when it does not.
+func txDiffers(tx *eth.Tx, want *eth.CallMsg) string {
+	switch {
+	case !want.From.IsZero() && tx.From != want.From:
+		return "it was sent by " + tx.From.Hex() + ", not " + want.From.Hex()
+	case tx.To != want.To:
+		return "it goes to " + tx.To.Hex() + ", not " + want.To.Hex()
+	case tx.Value.Cmp(want.Value) != 0:
+		return "it sends " + tx.Value.String() + " wei, not " + want.Value.String()
+	case !bytes.Equal(tx.Data, want.Data):
+		return "its input is another call"
+	}
+	return ""
 }
 
 // TipTotal is what a post received (veil.d.ts TipTotal); amounts in the

@@ -52,7 +52,7 @@ func chainConfig(t *testing.T, chain *devchain.Chain) session.ChainConfig {
 func waitStatus(t *testing.T, s *session.Session, tx string) *session.TipStatus {
 	t.Helper()
 	for range 200 {
-		st, err := s.TipStatus(t.Context(), tx)
+		st, err := s.TipStatus(t.Context(), tx, nil)
 		if err != nil {
 			t.Fatalf("TipStatus(%s): %v", tx, err)
 		}
@@ -178,11 +178,53 @@ func TestTips(t *testing.T) {
 		t.Errorf("go-ethereum reads %+v; the session %+v", totals, total)
 	}
 
+	// A wallet outside the session (the page's, in the extension) sends a
+	// VEIL tip that the session planned: an approval, then the tip. Here it
+	// is go-ethereum's, with the dev chain's "bob" account.
+	outside := chain.Signer("bob")
+	_, err = alice.TipCalls(ctx, session.TipRequest{CID: post.CID, Author: b.Fingerprint, Amount: "5"})
+	wantCode(t, "tipCalls without from", err, session.CodeBadInput)
+	plan := must(alice.TipCalls(ctx, session.TipRequest{CID: post.CID, Author: b.Fingerprint, Amount: "3000000000000000000", Token: cfg.Contracts.Token, From: outside.Address().Hex()}))(t)
+	if plan.Account != wantAccount || plan.ChainID != devchain.ChainID || len(plan.Calls) != 2 || plan.Calls[0].Kind != "approve" || plan.Calls[1].Kind != "tip" {
+		t.Fatalf("TipCalls = %+v", plan)
+	}
+	var hashes []string
+	for _, c := range plan.Calls {
+		p := c.Params
+		if p["from"] != outside.Address().Hex() {
+			t.Errorf("%s call from %v", c.Kind, p["from"])
+		}
+		data := must(hex.DecodeString(strings.TrimPrefix(p["data"].(string), "0x")))(t)
+		tx := must(wc.Send(ctx, outside, common.HexToAddress(p["to"].(string)), nil, data))(t)
+		if st := waitStatus(t, alice, tx.Hash().Hex()); st.Status != "confirmed" {
+			t.Fatalf("the outside wallet's %s: %+v", c.Kind, st)
+		}
+		if st := must(alice.TipStatus(ctx, tx.Hash().Hex(), p))(t); st.Status != "confirmed" {
+			t.Errorf("the %s against its call: %+v", c.Kind, st)
+		}
+		hashes = append(hashes, tx.Hash().Hex())
+	}
+	// A wallet that reports another transaction than the one asked for
+	// does not get it counted.
+	if st := must(alice.TipStatus(ctx, hashes[0], plan.Calls[1].Params))(t); st.Status != "failed" || !strings.Contains(st.Message, "not this tip") {
+		t.Errorf("the approval's hash for the tip: %+v", st)
+	}
+	if bal := must(bob.WalletBalance(ctx, ""))(t); bal.Token != "5000000000000000000" {
+		t.Errorf("Bob's VEIL after the outside wallet's tip: %+v", bal)
+	}
+	// The allowance is spent; a native tip is one call, with its value.
+	plan = must(alice.TipCalls(ctx, session.TipRequest{CID: post.CID, Author: b.Fingerprint, Amount: "255", From: outside.Address().Hex()}))(t)
+	if len(plan.Calls) != 1 || plan.Calls[0].Params["value"] != "0xff" || plan.Calls[0].Params["to"] != contracts.Tips.Hex() {
+		t.Errorf("a native TipCalls = %+v", plan)
+	}
+	_, err = alice.TipStatus(ctx, hashes[0], map[string]any{"to": "nowhere"})
+	wantCode(t, "tipStatus expecting a bad address", err, session.CodeBadInput)
+
 	// Unknown transactions are pending; malformed input is refused.
-	if st := must(alice.TipStatus(ctx, eth.Keccak256([]byte("no such tx")).Hex()))(t); st.Status != "pending" {
+	if st := must(alice.TipStatus(ctx, eth.Keccak256([]byte("no such tx")).Hex(), nil))(t); st.Status != "pending" {
 		t.Errorf("an unknown transaction: %+v", st)
 	}
-	_, err = alice.TipStatus(ctx, "0x1234")
+	_, err = alice.TipStatus(ctx, "0x1234", nil)
 	wantCode(t, "tipStatus of a short hash", err, session.CodeBadInput)
 	for _, amount := range []string{"", "0", "-1", "1.5", "1e18", "abc", "0x10", strings.Repeat("9", 80)} {
 		_, err = alice.Tip(ctx, session.TipRequest{CID: post.CID, Author: b.Fingerprint, Amount: amount})

@@ -540,20 +540,26 @@ const extensionHandlers = {
   },
 
   // tipInfo says whether a post's author can be tipped (a two-way bound
-  // account on the configured chain) and what the post received so far.
-  async tipInfo({ cid, author }) {
+  // account on the configured chain), what the post received so far, and
+  // who can pay: Veil's own wallets and the page's (content/pagewallet.js).
+  async tipInfo({ cid, author }, sender) {
     const v = await veil();
     const chain = await v.chainConfig();
     if (!chain) throw veilError("no-chain", "no chain is set: tips are off");
-    const [binding, total, accounts] = await Promise.all([
+    const [binding, total, accounts, pageWallets] = await Promise.all([
       v.walletBindingStatus(author),
       withTimeout(v.tipTotal(cid), READ_TIMEOUT_MS, () => null).catch(() => null),
       v.walletList(),
+      askPage(sender, { op: "list" }).catch(() => []),
     ]);
+    const signers = accounts.map((a) => ({ id: "veil:" + a.address, label: "Veil wallet " + shortAddress(a.address) }));
+    for (const w of Array.isArray(pageWallets) ? pageWallets : []) {
+      signers.push({ id: "page:" + w.uuid, label: w.name + " (this page's wallet)" });
+    }
     return {
-      bound: !!binding.twoWay && accounts.length > 0,
+      bound: !!binding.twoWay,
       account: binding.account ? binding.account.split(":").pop() : "",
-      signer: accounts.length ? accounts[0].address : "",
+      signers,
       total: total && { native: formatUnits(total.native), token: total.token && formatUnits(total.token), count: total.count },
       tokenAvailable: !!(chain.contracts && chain.contracts.token),
       nativeSymbol: chain.chainId === 1337 ? "ETH (dev)" : "ETH",
@@ -561,18 +567,26 @@ const extensionHandlers = {
     };
   },
 
-  async tip({ cid, author, amount, token }) {
+  // tip sends a tip: signed here with one of Veil's wallets ("veil:<address>",
+  // the only one when signer is left out), or by the page's wallet
+  // ("page:<uuid>") through EIP-1193, with the transactions tipCalls plans.
+  async tip({ cid, author, amount, token, signer }, sender) {
     const v = await veil();
     const chain = await v.chainConfig();
     if (!chain) throw veilError("no-chain", "no chain is set: tips are off");
     const wei = parseUnits(amount);
-    const r = await v.tip(cid, author, wei, token ? chain.contracts.token : undefined);
-    return { hash: r.txHash, approveHash: r.approveTxHash, account: r.account };
+    const tokenAddr = token ? chain.contracts.token : undefined;
+    const id = String(signer || "");
+    if (!id.startsWith("page:")) {
+      const r = await v.tip(cid, author, wei, tokenAddr, id.startsWith("veil:") ? id.slice(5) : undefined);
+      return { hash: r.txHash, approveHash: r.approveTxHash, account: r.account };
+    }
+    return tipWithPageWallet(v, chain, sender, id.slice(5), { cid, author, wei, tokenAddr });
   },
 
-  async tipStatus({ hash }) {
-    const st = await (await veil()).tipStatus(String(hash || ""));
-    return { status: st.status, block: st.blockNumber };
+  async tipStatus({ hash, expect }) {
+    const st = await (await veil()).tipStatus(String(hash || ""), expect && typeof expect === "object" ? expect : undefined);
+    return { status: st.status, block: st.blockNumber, message: st.message };
   },
 
   // Personas
@@ -662,6 +676,58 @@ const extensionHandlers = {
     });
   },
 };
+
+// ---- The page's wallet (content/pagewallet.js, content/walletbridge.js) ----
+
+// askPage asks the page-wallet bridge of the tab a post frame lives in.
+async function askPage(sender, req) {
+  if (!sender || !sender.tab || sender.tab.id === undefined) throw veilError("no-page-wallet", "not in a page");
+  const reply = await chrome.tabs.sendMessage(sender.tab.id, { veilPageWallet: req }, { frameId: 0 });
+  if (!reply) throw veilError("no-page-wallet", "the page did not answer");
+  if (reply.error) {
+    const e = reply.error;
+    if (e.code === 4001) throw veilError("rejected", "the tip was declined in the wallet");
+    throw veilError("wallet-error", "the page's wallet: " + e.message + (e.code ? " (" + e.code + ")" : ""));
+  }
+  return reply.result;
+}
+
+// tipWithPageWallet has the page's wallet uuid send a tip: its account,
+// its chain (switched to the configured one when it can), then each call
+// of the plan, waiting for an approval to be mined before the tip.
+async function tipWithPageWallet(v, chain, sender, uuid, { cid, author, wei, tokenAddr }) {
+  const ask = (method, params) => askPage(sender, { op: "request", uuid, method, params });
+  const accounts = await ask("eth_requestAccounts");
+  const from = Array.isArray(accounts) && typeof accounts[0] === "string" ? accounts[0] : "";
+  if (!from) throw veilError("wallet-error", "the page's wallet gave no account");
+  const want = "0x" + chain.chainId.toString(16);
+  const on = async () => parseInt(String(await ask("eth_chainId")), 16) === chain.chainId;
+  if (!(await on())) {
+    await ask("wallet_switchEthereumChain", [{ chainId: want }]).catch(() => {});
+    if (!(await on())) throw veilError("wrong-chain", "switch the page's wallet to chain " + chain.chainId + ", where Veil's tips go");
+  }
+  const plan = await v.tipCalls(cid, author, wei, tokenAddr, from);
+  let approveHash;
+  for (const call of plan.calls) {
+    const hash = String(await ask("eth_sendTransaction", [call.params]));
+    if (call.kind === "tip") return { hash, approveHash, account: plan.account, expect: call.params };
+    approveHash = hash;
+    // The tip spends the allowance: it goes once the approval is mined.
+    for (let i = 0; ; i++) {
+      const st = await v.tipStatus(hash, call.params);
+      if (st.status === "confirmed") break;
+      if (st.status === "failed") throw veilError("chain-error", "the approval failed: " + (st.message || hash));
+      if (i >= 240) throw veilError("chain-error", "the approval " + hash + " was not mined in two minutes");
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  throw veilError("internal", "the plan had no tip");
+}
+
+function shortAddress(a) {
+  const s = String(a || "");
+  return s.length > 12 ? s.slice(0, 6) + "…" + s.slice(-4) : s;
+}
 
 // fromExtensionPage says whether a message comes from one of the extension's
 // own pages (popup, composer and post frames) rather than a content script.

@@ -152,6 +152,8 @@ type fakeSites struct {
 	posts  map[string][]sitePost          // site -> newest first
 	users  map[string]map[string]siteUser // site -> handle -> user
 	posted chan sitePost
+	// wallet answers /__wallet: the signer behind testdata/testwallet.js.
+	wallet http.Handler
 }
 
 type sitePost struct {
@@ -272,6 +274,16 @@ func (s *fakeSites) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			next = "/"
 		}
 		http.Redirect(w, r, next, http.StatusFound)
+	case p == "/__wallet":
+		// Test-only: the page wallet's signer (testwallet.js).
+		s.mu.Lock()
+		h := s.wallet
+		s.mu.Unlock()
+		if h == nil {
+			http.NotFound(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
 	case strings.HasPrefix(p, "/static/"):
 		name := filepath.Base(p)
 		if strings.HasPrefix(p, "/static/emoji/") {

@@ -157,6 +157,10 @@ function tipBox(r) {
       return;
     }
     total.textContent = tipTotalText(info.total);
+    if (!info.signers || !info.signers.length) {
+      box.append(el("p", "meta", "To tip " + (r.author.name || "the author") + ", add an account in Veil's popup (Wallet and tips) or use a wallet in this page."));
+      return;
+    }
     const open = el("button", "link", "Tip " + (r.author.name || "the author") + "…");
     open.dataset.action = "tip";
     box.append(open);
@@ -180,11 +184,22 @@ function tipForm(r, info, total) {
   currency.name = "currency";
   currency.append(new Option(info.nativeSymbol || "ETH", "native"));
   if (info.tokenAvailable) currency.append(new Option(info.tokenSymbol || "VEIL", "token"));
+  // Who pays: one of Veil's wallets or the page's (its own window asks the
+  // user again before it sends anything).
+  const payer = el("select");
+  payer.name = "signer";
+  for (const sg of info.signers) payer.append(new Option(sg.label, sg.id));
   const send = el("button", "", "Tip");
   send.type = "submit";
   const status = el("p", "meta");
   status.dataset.role = "tip-status";
-  form.append(amount, " ", currency, " ", send, status);
+  form.append(amount, " ", currency, " ", send);
+  if (info.signers.length > 1) {
+    const label = el("label", "meta", "Pay with ");
+    label.append(payer);
+    form.append(label);
+  }
+  form.append(status);
   let confirming = false;
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
@@ -200,19 +215,20 @@ function tipForm(r, info, total) {
       send.textContent = "Confirm";
       send.dataset.action = "confirm-tip";
       status.textContent = "Send " + value + " " + symbol + " to " + (r.author.name || "the author") + " (" + info.account + ")" +
-        (info.signer ? " from " + info.signer : "") + "? Press Confirm to send.";
+        " from " + payer.selectedOptions[0].textContent + "? Press Confirm to send.";
       return;
     }
-    send.disabled = amount.disabled = currency.disabled = true;
-    status.textContent = "Sending…";
+    const viaPage = payer.value.startsWith("page:");
+    send.disabled = amount.disabled = currency.disabled = payer.disabled = true;
+    status.textContent = viaPage ? "Approve the tip in your wallet…" : "Sending…";
     status.dataset.state = "sending";
     let sent;
     try {
-      sent = await veilCall("tip", { cid: r.cid, author: r.author.fingerprint, amount: value, token: currency.value === "token" }, 120000);
+      sent = await veilCall("tip", { cid: r.cid, author: r.author.fingerprint, amount: value, token: currency.value === "token", signer: payer.value }, viaPage ? 6 * 60000 : 120000);
     } catch (e) {
       status.textContent = "Tip not sent: " + e.message;
       status.dataset.state = "failed";
-      send.disabled = amount.disabled = currency.disabled = false;
+      send.disabled = amount.disabled = currency.disabled = payer.disabled = false;
       confirming = false;
       send.textContent = "Tip";
       return;
@@ -222,7 +238,7 @@ function tipForm(r, info, total) {
     for (let i = 0; i < 120; i++) {
       let st;
       try {
-        st = await veilCall("tipStatus", { hash: sent.hash }, 20000);
+        st = await veilCall("tipStatus", { hash: sent.hash, expect: sent.expect }, 20000);
       } catch (e) {
         st = { status: "pending" };
       }

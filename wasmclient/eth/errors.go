@@ -3,6 +3,7 @@ package eth
 import (
 	"errors"
 	"strconv"
+	"strings"
 )
 
 var (
@@ -31,7 +32,11 @@ type RPCError struct {
 }
 
 func (e *RPCError) Error() string {
-	return "eth: " + e.Method + ": " + e.Message + " (code " + strconv.Itoa(e.Code) + ")"
+	msg := e.Message
+	if r := e.Reason(); r != "" && !strings.Contains(msg, r) {
+		msg = strings.TrimSuffix(msg, ": ") + ": " + r
+	}
+	return "eth: " + e.Method + ": " + msg + " (code " + strconv.Itoa(e.Code) + ")"
 }
 
 // invalid reports input s that is not a valid what.

@@ -235,6 +235,13 @@ func TestTips(t *testing.T) {
 	// More than the wallet holds: the chain refuses.
 	_, err = alice.Tip(ctx, session.TipRequest{CID: post.CID, Author: b.Fingerprint, Amount: "1" + strings.Repeat("0", 30)})
 	wantCode(t, "a tip beyond the balance", err, session.CodeChainError)
+	// … and so does the token, and the message names the contract's reason
+	// (Tips wraps the token's refusal).
+	_, err = alice.Tip(ctx, session.TipRequest{CID: post.CID, Author: b.Fingerprint, Amount: "1" + strings.Repeat("0", 30), Token: cfg.Contracts.Token})
+	wantCode(t, "a VEIL tip beyond the balance", err, session.CodeChainError)
+	if err == nil || !strings.Contains(err.Error(), "TokenTransferFailed(token="+cfg.Contracts.Token+")") {
+		t.Errorf("a VEIL tip beyond the balance: %v, want Tips' TokenTransferFailed", err)
+	}
 
 	// Another session on Alice's storage: the wallet is there, locked.
 	again := must(session.New(session.Config{Storage: aliceStore, Relay: relayURL}))(t)

@@ -48,7 +48,7 @@ func (c *chainFlags) config(env Env) (wallet.Config, *wallet.ChainInfo, error) {
 		if info, err = wallet.LoadChainInfo(file); err != nil {
 			return cfg, nil, err
 		}
-		cfg.RPC, cfg.Contracts = info.RPC, info.Contracts
+		cfg.RPC, cfg.Contracts, cfg.FromBlock = info.RPC, info.Contracts, info.DeployBlock
 	}
 	switch {
 	case c.rpc != "":

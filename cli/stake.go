@@ -188,6 +188,7 @@ func stakeCommission(env Env, args []string) error {
 
 func stakeStatus(env Env, args []string) error {
 	sc, fs := newStakeCmd(env, "status", "status [ADDRESS]   (default: your account)")
+	fromBlock := fs.Int64("from-block", -1, "first block to read the registry's events from (default: the chain file's deployBlock, else 0)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -241,7 +242,11 @@ func stakeStatus(env Env, args []string) error {
 		}
 		fmt.Fprintln(env.Stdout)
 	}
-	ops, err := reg.DelegatedTo(ctx, addr, 0)
+	from := c.FromBlock()
+	if *fromBlock >= 0 {
+		from = uint64(*fromBlock)
+	}
+	ops, err := reg.DelegatedTo(ctx, addr, from)
 	if err != nil {
 		return err
 	}
@@ -267,7 +272,7 @@ func stakeStatus(env Env, args []string) error {
 		}
 		fmt.Fprintf(env.Stdout, "  stake on %s: %s VEIL, rewards to claim %s VEIL\n", op.Hex(), wallet.FormatAmount(stake), wallet.FormatAmount(rewards))
 	}
-	ubs, err := reg.Unbondings(ctx, addr, 0)
+	ubs, err := reg.Unbondings(ctx, addr, from)
 	if err != nil {
 		return err
 	}

@@ -249,6 +249,22 @@ func TestStaking(t *testing.T) {
 	if none, _ := reg.Unbondings(ctx, tc.addr("bob"), 0); len(none) != 0 {
 		t.Errorf("bob's unbondings %+v", none)
 	}
+	// From the dev chain's deployment block the scan finds the same; from
+	// past the head, nothing.
+	deployed := tc.chain.Info().DeployBlock
+	if deployed == 0 {
+		t.Errorf("the dev chain file has no deployBlock")
+	}
+	if from, err := reg.Unbondings(ctx, alice.Address(), deployed); err != nil || len(from) != 1 {
+		t.Errorf("alice's unbondings since block %d: %+v %v", deployed, from, err)
+	}
+	head, err := tc.c.Eth().BlockNumber(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if later, err := reg.Unbondings(ctx, alice.Address(), head+1); err != nil || len(later) != 0 {
+		t.Errorf("alice's unbondings after the head: %+v %v", later, err)
+	}
 
 	// A commission change waits for the registry's delay.
 	at, err := reg.ProposeCommission(ctx, op, 800)

@@ -27,10 +27,13 @@ type DevAccount struct {
 // ChainInfo is the file `veil devchain` writes (docs/CHAIN.md "The dev
 // chain"): where the chain is, its contracts and its funded accounts.
 type ChainInfo struct {
-	ChainID   uint64       `json:"chainId"`
-	RPC       string       `json:"rpc"`
-	Contracts Contracts    `json:"contracts"`
-	Accounts  []DevAccount `json:"accounts"`
+	ChainID   uint64    `json:"chainId"`
+	RPC       string    `json:"rpc"`
+	Contracts Contracts `json:"contracts"`
+	// DeployBlock is a block no later than the contracts' deployment:
+	// scans of their events start there rather than at the genesis.
+	DeployBlock uint64       `json:"deployBlock,omitempty"`
+	Accounts    []DevAccount `json:"accounts"`
 }
 
 // Account returns the dev account with the given name.

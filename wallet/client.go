@@ -34,6 +34,9 @@ type Config struct {
 	// GasMargin is the percentage added to a gas estimate (default
 	// DefaultGasMargin).
 	GasMargin int
+	// FromBlock is where scans of the contracts' events may start
+	// (ChainInfo.DeployBlock); 0 is the genesis.
+	FromBlock uint64
 }
 
 // Client talks to one chain. It is safe for concurrent use; share one per
@@ -90,6 +93,9 @@ func (c *Client) Close() { c.eth.Close() }
 
 // ChainID is the chain's ID (EIP-155).
 func (c *Client) ChainID() *big.Int { return new(big.Int).Set(c.chainID) }
+
+// FromBlock is where scans of the contracts' events may start.
+func (c *Client) FromBlock() uint64 { return c.cfg.FromBlock }
 
 // Contracts are the contract addresses the Client was given.
 func (c *Client) Contracts() Contracts { return c.cfg.Contracts }

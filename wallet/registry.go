@@ -183,19 +183,33 @@ func (r *Registry) DelegatedTo(ctx context.Context, delegator common.Address, fr
 	return out, nil
 }
 
+// logWindow is how many blocks one eth_getLogs request covers: public RPC
+// endpoints refuse wide ranges (10,000 blocks is a common limit).
+const logWindow = 10_000
+
 // delegatorLogs are the registry's events of one kind whose second indexed
 // argument (the delegator, in Delegated and Undelegated) is delegator, since
-// fromBlock.
+// fromBlock, read in windows of logWindow blocks up to the head.
 func (r *Registry) delegatorLogs(ctx context.Context, event string, delegator common.Address, fromBlock uint64) ([]types.Log, error) {
-	logs, err := r.c.eth.FilterLogs(ctx, ethereum.FilterQuery{
-		FromBlock: new(big.Int).SetUint64(fromBlock),
-		Addresses: []common.Address{r.addr},
-		Topics:    [][]common.Hash{{registryBinding.GetABI().Events[event].ID}, nil, {common.BytesToHash(delegator.Bytes())}},
-	})
+	head, err := r.c.eth.BlockNumber(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("wallet: failed to read the registry's events: %w", err)
+		return nil, fmt.Errorf("wallet: failed to read the chain's head: %w", err)
 	}
-	return logs, nil
+	var out []types.Log
+	for from := fromBlock; from <= head; from += logWindow {
+		to := min(from+logWindow-1, head)
+		logs, err := r.c.eth.FilterLogs(ctx, ethereum.FilterQuery{
+			FromBlock: new(big.Int).SetUint64(from),
+			ToBlock:   new(big.Int).SetUint64(to),
+			Addresses: []common.Address{r.addr},
+			Topics:    [][]common.Hash{{registryBinding.GetABI().Events[event].ID}, nil, {common.BytesToHash(delegator.Bytes())}},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("wallet: failed to read the registry's events (blocks %d-%d): %w", from, to, err)
+		}
+		out = append(out, logs...)
+	}
+	return out, nil
 }
 
 // Params reads the registry's settings.

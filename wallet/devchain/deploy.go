@@ -24,8 +24,9 @@ const (
 )
 
 // deploy deploys VeilToken, Tips and RelayRegistry from the governance
-// account and mints VEIL to every account, all in one block.
-func (c *Chain) deploy(ctx context.Context) (wallet.Contracts, error) {
+// account and mints VEIL to every account. It also returns a block no later
+// than the deployment's, where scans of the contracts' events may start.
+func (c *Chain) deploy(ctx context.Context) (wallet.Contracts, uint64, error) {
 	ec := ethclient.NewClient(c.stack.Attach())
 	defer ec.Close()
 	gov := AccountKey(Governance)
@@ -33,7 +34,7 @@ func (c *Chain) deploy(ctx context.Context) (wallet.Contracts, error) {
 	chainID := big.NewInt(ChainID)
 	head, err := ec.HeaderByNumber(ctx, nil)
 	if err != nil {
-		return wallet.Contracts{}, fmt.Errorf("devchain: %w", err)
+		return wallet.Contracts{}, 0, fmt.Errorf("devchain: %w", err)
 	}
 	tip := big.NewInt(1_000_000_000)
 	feeCap := new(big.Int).Add(tip, new(big.Int).Mul(head.BaseFee, big.NewInt(2)))
@@ -45,6 +46,7 @@ func (c *Chain) deploy(ctx context.Context) (wallet.Contracts, error) {
 		nonce++
 		return o
 	}
+	from := head.Number.Uint64() + 1
 	var txs []*types.Transaction
 	var names []string
 	deployOne := func(name string, meta *bind.MetaData, args []byte) (common.Address, error) {
@@ -58,20 +60,20 @@ func (c *Chain) deploy(ctx context.Context) (wallet.Contracts, error) {
 	token := contracts.NewVeilToken()
 	var out wallet.Contracts
 	if out.Token, err = deployOne("VeilToken", &contracts.VeilTokenMetaData, token.PackConstructor("Veil", "VEIL", govAddr)); err != nil {
-		return out, err
+		return out, 0, err
 	}
 	if out.Tips, err = deployOne("Tips", &contracts.TipsMetaData, nil); err != nil {
-		return out, err
+		return out, 0, err
 	}
 	reg := contracts.NewRelayRegistry()
 	regArgs := reg.PackConstructor(out.Token, govAddr, c.cfg.MinSelfStake, seconds(c.cfg.UnbondingDelay),
 		seconds(c.cfg.CommissionDelay), c.cfg.MaxSlashBps, c.cfg.ActiveSetSize)
 	if out.Registry, err = deployOne("RelayRegistry", &contracts.RelayRegistryMetaData, regArgs); err != nil {
-		return out, err
+		return out, 0, err
 	}
 	// The mints' gas is estimated once the token is there.
 	if err := c.mined(ctx, ec, txs, names); err != nil {
-		return out, err
+		return out, 0, err
 	}
 	txs, names = nil, nil
 	inst := token.Instance(ec, out.Token)
@@ -79,15 +81,15 @@ func (c *Chain) deploy(ctx context.Context) (wallet.Contracts, error) {
 		data := token.PackMint(a.Address, c.cfg.TokenFunds)
 		gas, err := ec.EstimateGas(ctx, ethereum.CallMsg{From: govAddr, To: &out.Token, Data: data})
 		if err != nil {
-			return out, fmt.Errorf("devchain: minting VEIL for %s: %w", a.Name, err)
+			return out, 0, fmt.Errorf("devchain: minting VEIL for %s: %w", a.Name, err)
 		}
 		tx, err := bind.Transact(inst, opts(gas*2), data)
 		if err != nil {
-			return out, fmt.Errorf("devchain: minting VEIL for %s: %w", a.Name, err)
+			return out, 0, fmt.Errorf("devchain: minting VEIL for %s: %w", a.Name, err)
 		}
 		txs, names = append(txs, tx), append(names, "minting VEIL for "+a.Name)
 	}
-	return out, c.mined(ctx, ec, txs, names)
+	return out, from, c.mined(ctx, ec, txs, names)
 }
 
 // mined seals a block and checks that every transaction succeeded.

@@ -194,12 +194,12 @@ func Start(ctx context.Context, cfg Config) (*Chain, error) {
 	c.info = info
 	c.info.RPC = stack.HTTPEndpoint()
 	go c.loop()
-	contracts, err := c.deploy(ctx)
+	contracts, block, err := c.deploy(ctx)
 	if err != nil {
 		c.Close()
 		return nil, err
 	}
-	c.info.Contracts = contracts
+	c.info.Contracts, c.info.DeployBlock = contracts, block
 	return c, nil
 }
 

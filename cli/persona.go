@@ -316,11 +316,16 @@ func personaRestore(env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	rep, err := st.Restore(in, pass)
+	rep, err := st.Restore(in, pass, nil)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "restored %d personas and %d contacts\n", rep.Personas, rep.Contacts)
+	if n := len(rep.Files); n > 0 {
+		// The extension's wallets and chain settings; veil keeps wallets in
+		// its keystore (veil wallet import).
+		fmt.Fprintf(env.Stdout, "left out %d files of the browser extension (its wallets and chain settings)\n", n)
+	}
 	return nil
 }
 

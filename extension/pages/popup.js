@@ -304,7 +304,7 @@ $("restore-form").addEventListener("submit", (ev) => {
     const data = bytesToB64(new Uint8Array(await file.arrayBuffer()));
     const n = await veilCall("restore", { data, passphrase: $("r-pass").value }, 60000);
     $("restore-form").reset();
-    say("Restored " + n.personas + " persona(s) and " + n.contacts + " contact(s).", "notice");
+    say("Restored " + n.personas + " persona(s), " + n.contacts + " contact(s)" + (n.wallets ? " and " + n.wallets + " wallet(s)" : "") + ".", "notice");
     await Promise.all([loadPersonas(), loadContacts()]);
   });
 });

@@ -198,9 +198,10 @@ export interface Veil {
   lock(fingerprint: string): Promise<void>;
   /** Armored public key of a persona (or of a contact). */
   exportPublicKey(fingerprint: string): Promise<string>;
-  /** One passphrase-encrypted OpenPGP backup of every persona and contact. */
+  /** One passphrase-encrypted OpenPGP backup of every persona, contact and wallet, and the chain settings. */
   backup(passphrase: string): Promise<Uint8Array>;
-  restore(data: Uint8Array, passphrase: string): Promise<{ personas: number; contacts: number }>;
+  /** Also restores the backup's wallets that are not here, and its chain settings when none are set. */
+  restore(data: Uint8Array, passphrase: string): Promise<{ personas: number; contacts: number; wallets: number }>;
   /** Publish a persona's public key to the relay's directory. */
   publishKey(fingerprint: string): Promise<void>;
   /** The wallet address a persona's (or contact's) key binds (its wallet notation), if any. */

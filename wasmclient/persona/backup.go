@@ -36,6 +36,16 @@ type backupDoc struct {
 	Created  time.Time       `json:"created"`
 	Personas []backupPersona `json:"personas"`
 	Contacts []backupContact `json:"contacts"`
+	Files    []BackupFile    `json:"files,omitempty"`
+}
+
+// BackupFile is a file a backup carries for the store's caller besides the
+// personas and contacts (the session's wallets and chain settings): the
+// store puts it in and hands it back, and never reads or writes it itself.
+type BackupFile struct {
+	// Name is the file's name in the storage.
+	Name string `json:"name"`
+	Data []byte `json:"data"`
 }
 
 type backupPersona struct {
@@ -47,13 +57,13 @@ type backupContact struct {
 	Info ContactInfo `json:"info"`
 }
 
-// Backup writes every persona and contact as one ASCII-armored OpenPGP
-// message encrypted with a passphrase. gpg opens it too (gpg -d).
-func (s *Store) Backup(w io.Writer, passphrase []byte) error {
+// Backup writes every persona and contact, and files, as one ASCII-armored
+// OpenPGP message encrypted with a passphrase. gpg opens it too (gpg -d).
+func (s *Store) Backup(w io.Writer, passphrase []byte, files ...BackupFile) error {
 	if len(passphrase) == 0 {
 		return errors.New("persona: a backup needs a passphrase")
 	}
-	doc := backupDoc{Format: BackupFormat, Version: 1, Created: time.Now().UTC().Truncate(time.Second)}
+	doc := backupDoc{Format: BackupFormat, Version: 1, Created: time.Now().UTC().Truncate(time.Second), Files: files}
 	ps, err := s.Personas()
 	if err != nil {
 		return err
@@ -105,12 +115,16 @@ func (s *Store) Backup(w io.Writer, passphrase []byte) error {
 type RestoreReport struct {
 	Personas int
 	Contacts int
+	// Files are the backup's other files, for the caller to write.
+	Files []BackupFile
 }
 
 // Restore reads a backup and stores every persona and contact in it,
-// merging with what is already there. Nothing is written unless the whole
-// backup decrypts and every key in it is valid.
-func (s *Store) Restore(r io.Reader, passphrase []byte) (RestoreReport, error) {
+// merging with what is already there; the backup's other files come back
+// in the report, unwritten. Nothing is written unless the whole backup
+// decrypts, every key in it is valid and check (when not nil) takes every
+// file.
+func (s *Store) Restore(r io.Reader, passphrase []byte, check func(BackupFile) error) (RestoreReport, error) {
 	block, err := armor.Decode(r)
 	if err != nil {
 		return RestoreReport{}, fmt.Errorf("%w: %v", ErrBadBackup, err)
@@ -175,7 +189,17 @@ func (s *Store) Restore(r io.Reader, passphrase []byte) (RestoreReport, error) {
 		}
 		contacts = append(contacts, &Contact{Key: el[0], ContactInfo: bc.Info})
 	}
-	var rep RestoreReport
+	for i, f := range doc.Files {
+		if f.Name == "" {
+			return RestoreReport{}, fmt.Errorf("%w: file %d has no name", ErrBadBackup, i)
+		}
+		if check != nil {
+			if err := check(f); err != nil {
+				return RestoreReport{}, fmt.Errorf("%w: %s: %v", ErrBadBackup, f.Name, err)
+			}
+		}
+	}
+	rep := RestoreReport{Files: doc.Files}
 	for _, p := range personas {
 		if err := s.SavePersona(p); err != nil {
 			return rep, err

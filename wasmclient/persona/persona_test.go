@@ -251,7 +251,7 @@ func TestStoreAndBackup(t *testing.T) {
 		t.Fatal(err)
 	}
 	fresh := NewStore(NewMemStorage())
-	if _, err := fresh.Restore(bytes.NewReader(backup.Bytes()), []byte("nope")); !errors.Is(err, ErrBadPassphrase) {
+	if _, err := fresh.Restore(bytes.NewReader(backup.Bytes()), []byte("nope"), nil); !errors.Is(err, ErrBadPassphrase) {
 		t.Fatalf("wrong backup passphrase: %v", err)
 	}
 	if ps, _ := fresh.Personas(); len(ps) != 0 {
@@ -260,11 +260,11 @@ func TestStoreAndBackup(t *testing.T) {
 	// Now and then a wrong passphrase gets past the key check: it must
 	// still be reported as a wrong passphrase.
 	for i := range 20 {
-		if _, err := fresh.Restore(bytes.NewReader(backup.Bytes()), []byte(fmt.Sprintf("wrong %d", i))); !errors.Is(err, ErrBadPassphrase) {
+		if _, err := fresh.Restore(bytes.NewReader(backup.Bytes()), []byte(fmt.Sprintf("wrong %d", i)), nil); !errors.Is(err, ErrBadPassphrase) {
 			t.Fatalf("wrong passphrase %d: %v", i, err)
 		}
 	}
-	rep, err := fresh.Restore(bytes.NewReader(backup.Bytes()), []byte("backup pass"))
+	rep, err := fresh.Restore(bytes.NewReader(backup.Bytes()), []byte("backup pass"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,7 +291,7 @@ func TestStoreAndBackup(t *testing.T) {
 	// A corrupted backup restores nothing.
 	bad := bytes.Clone(backup.Bytes())
 	bad[len(bad)/2] ^= 'A' ^ 'B'
-	if _, err := NewStore(NewMemStorage()).Restore(bytes.NewReader(bad), []byte("backup pass")); err == nil {
+	if _, err := NewStore(NewMemStorage()).Restore(bytes.NewReader(bad), []byte("backup pass"), nil); err == nil {
 		t.Error("corrupted backup restored")
 	}
 }

@@ -307,8 +307,12 @@ func (s *Session) Backup(ctx context.Context, passphrase string) ([]byte, error)
 	if passphrase == "" {
 		return nil, fmt.Errorf("%w: a backup needs a passphrase", ErrBadInput)
 	}
+	files, err := s.backupFiles()
+	if err != nil {
+		return nil, err
+	}
 	var buf bytes.Buffer
-	if err := s.store.Backup(&buf, []byte(passphrase)); err != nil {
+	if err := s.store.Backup(&buf, []byte(passphrase), files...); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
@@ -318,16 +322,22 @@ func (s *Session) Backup(ctx context.Context, passphrase string) ([]byte, error)
 type RestoreResult struct {
 	Personas int `json:"personas"`
 	Contacts int `json:"contacts"`
+	// Wallets counts the wallets restored that were not here.
+	Wallets int `json:"wallets"`
 }
 
-// Restore stores the personas and contacts of a backup, merged with what is
-// there.
+// Restore stores the personas, contacts and wallets of a backup, merged
+// with what is there, and its chain settings when there are none here.
 func (s *Session) Restore(ctx context.Context, data []byte, passphrase string) (*RestoreResult, error) {
-	rep, err := s.store.Restore(bytes.NewReader(data), []byte(passphrase))
+	rep, err := s.store.Restore(bytes.NewReader(data), []byte(passphrase), checkBackupFile)
 	if err != nil {
 		return nil, err
 	}
-	return &RestoreResult{Personas: rep.Personas, Contacts: rep.Contacts}, nil
+	wallets, err := s.restoreFiles(rep.Files)
+	if err != nil {
+		return nil, err
+	}
+	return &RestoreResult{Personas: rep.Personas, Contacts: rep.Contacts, Wallets: wallets}, nil
 }
 
 // PublishKey publishes a persona's public key in the relay's directory.

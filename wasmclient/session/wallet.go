@@ -37,7 +37,8 @@ import (
 // writer of the personas and contacts it caches. A sealed key is an OpenPGP
 // message encrypted with the passphrase (envelope.Encrypt), which gpg also
 // opens; an unprotected one is in the clear, as an unprotected persona is.
-// Backups (Backup) hold personas and contacts, not wallets.
+// Backups (Backup) carry these files as they are stored, beside the
+// personas and contacts.
 
 // The stable codes of the wallet methods (veil.d.ts VeilError).
 const (
@@ -1001,4 +1002,86 @@ func (s *Session) WalletBalance(ctx context.Context, address string) (*WalletBal
 		out.Token = n.String()
 	}
 	return out, nil
+}
+
+// backupFiles are the wallets and the chain settings as stored, for a
+// backup.
+func (s *Session) backupFiles() ([]persona.BackupFile, error) {
+	addrs, err := s.walletAddresses()
+	if err != nil {
+		return nil, err
+	}
+	names := []string{chainConfig}
+	for _, a := range addrs {
+		names = append(names, walletPath(a))
+	}
+	var out []persona.BackupFile
+	for _, n := range names {
+		data, err := s.wallet.storage.Read(n)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, persona.BackupFile{Name: n, Data: data})
+	}
+	return out, nil
+}
+
+// checkBackupFile takes a backup's file only when it is a wallet that holds
+// the key of the address it is named for, or chain settings.
+func checkBackupFile(f persona.BackupFile) error {
+	if f.Name == chainConfig {
+		var cfg ChainConfig
+		if err := json.Unmarshal(f.Data, &cfg); err != nil || cfg.RPC == "" || cfg.Contracts.Tips == "" {
+			return errors.New("not chain settings")
+		}
+		return nil
+	}
+	dir, file := path.Split(f.Name)
+	a, err := eth.ParseAddress(strings.TrimSuffix(file, ".json"))
+	if dir != walletDir+"/" || !strings.HasSuffix(file, ".json") || err != nil || walletPath(a) != f.Name {
+		return errors.New("not a file Veil keeps")
+	}
+	var w storedWallet
+	if err := json.Unmarshal(f.Data, &w); err != nil || w.Address != a.Hex() {
+		return errors.New("not a wallet")
+	}
+	switch {
+	case w.Key != "":
+		k, err := eth.ParsePrivateKey(w.Key)
+		if err != nil || k.Address() != a {
+			return errors.New("the wallet does not hold its key")
+		}
+	case len(w.Sealed) == 0:
+		return errors.New("the wallet holds no key")
+	}
+	return nil
+}
+
+// restoreFiles writes the checked files of a backup: the wallets that are
+// not here, and the chain settings when none are set. It returns how many
+// wallets it wrote.
+func (s *Session) restoreFiles(files []persona.BackupFile) (int, error) {
+	n := 0
+	for _, f := range files {
+		_, err := s.wallet.storage.Read(f.Name)
+		switch {
+		case err == nil:
+			continue // what is here stays
+		case !errors.Is(err, fs.ErrNotExist):
+			return n, err
+		}
+		if err := s.wallet.storage.Write(f.Name, f.Data); err != nil {
+			return n, err
+		}
+		if f.Name != chainConfig {
+			n++
+		}
+	}
+	s.wallet.mu.Lock()
+	s.wallet.client = nil
+	s.wallet.mu.Unlock()
+	return n, nil
 }

@@ -442,3 +442,70 @@ func decimal(t *testing.T, s string) *big.Int {
 	}
 	return n
 }
+
+// TestWalletBackup: a backup carries the wallets (a sealed one stays
+// sealed) and the chain settings; a restore into an empty storage brings
+// them back usable, keeps what is there, and refuses a backup whose wallet
+// file is not a wallet without writing anything.
+func TestWalletBackup(t *testing.T) {
+	ctx := t.Context()
+	s := must(session.New(session.Config{Storage: persona.NewMemStorage(), Relay: "http://127.0.0.1:1"}))(t)
+	must(s.CreatePersona(ctx, session.CreatePersonaRequest{Name: "Ana"}))(t)
+	plainKey, _ := eth.GenerateKey()
+	sealedKey, _ := eth.GenerateKey()
+	must(s.WalletImport(ctx, plainKey.Hex(), ""))(t)
+	must(s.WalletImport(ctx, sealedKey.Hex(), "wallet pass"))(t)
+	cfg := must(s.SetChainConfig(ctx, session.ChainConfig{ChainID: 1337, RPC: "http://127.0.0.1:8545", Contracts: session.ChainContracts{Tips: "0x" + strings.Repeat("ab", 20)}}))(t)
+	backup := must(s.Backup(ctx, "backup pass"))(t)
+	if bytes.Contains(backup, []byte(plainKey.Hex()[2:])) {
+		t.Fatal("the backup holds a wallet key in the clear")
+	}
+
+	store := persona.NewMemStorage()
+	fresh := must(session.New(session.Config{Storage: store, Relay: "http://127.0.0.1:1"}))(t)
+	other, _ := eth.GenerateKey()
+	must(fresh.WalletImport(ctx, other.Hex(), ""))(t)
+	res := must(fresh.Restore(ctx, backup, "backup pass"))(t)
+	if res.Personas != 1 || res.Wallets != 2 {
+		t.Errorf("Restore = %+v, want 1 persona and 2 wallets", res)
+	}
+	ws := must(fresh.WalletList(ctx))(t)
+	got := map[string]session.WalletInfo{}
+	for _, w := range ws {
+		got[w.Address] = *w
+	}
+	if len(ws) != 3 || got[plainKey.Address().Hex()].Protected || !got[sealedKey.Address().Hex()].Locked || got[other.Address().Hex()].Address == "" {
+		t.Errorf("wallets after the restore: %+v", ws)
+	}
+	wantCode(t, "unlocking the restored wallet wrongly", fresh.WalletUnlock(ctx, sealedKey.Address().Hex(), "nope"), session.CodeWrongPassphrase)
+	if err := fresh.WalletUnlock(ctx, sealedKey.Address().Hex(), "wallet pass"); err != nil {
+		t.Errorf("unlocking the restored sealed wallet: %v", err)
+	}
+	if c := must(fresh.ChainConfig(ctx))(t); c == nil || *c != *cfg {
+		t.Errorf("chain settings after the restore: %+v, want %+v", c, cfg)
+	}
+	// Restoring again adds nothing.
+	if res := must(fresh.Restore(ctx, backup, "backup pass"))(t); res.Wallets != 0 {
+		t.Errorf("a second restore wrote %d wallets", res.Wallets)
+	}
+
+	// A backup whose wallet file holds another address's key: refused,
+	// and nothing of it written.
+	forged := persona.NewStore(persona.NewMemStorage())
+	mallory := must(persona.New(persona.Options{Name: "Mallory"}))(t)
+	if err := forged.SavePersona(mallory); err != nil {
+		t.Fatal(err)
+	}
+	bad, _ := json.Marshal(map[string]string{"address": plainKey.Address().Hex(), "key": other.Hex()})
+	var buf bytes.Buffer
+	if err := forged.Backup(&buf, []byte("pass"), persona.BackupFile{Name: "wallets/" + plainKey.Address().Hex() + ".json", Data: bad}); err != nil {
+		t.Fatal(err)
+	}
+	empty := persona.NewMemStorage()
+	victim := must(session.New(session.Config{Storage: empty, Relay: "http://127.0.0.1:1"}))(t)
+	_, err := victim.Restore(ctx, buf.Bytes(), "pass")
+	wantCode(t, "a backup with a forged wallet", err, session.CodeCorrupt)
+	if names, _ := empty.List(""); len(names) != 0 {
+		t.Errorf("a refused restore wrote %v", names)
+	}
+}

@@ -96,6 +96,10 @@ type bridgeResult struct {
 	TipNotBound     string
 	Tip             session.TipResult
 	TipStatus       session.TipStatus
+	TipCalls        session.TipPlan
+	TipAsPlanned    session.TipStatus
+	TipNotPlanned   session.TipStatus
+	TipCallsNoFrom  string
 	TipTotal        session.TipTotal
 	BobBalance      session.WalletBalance
 	BobWallet       session.WalletInfo
@@ -179,6 +183,16 @@ func checkTips(t *testing.T, r *bridgeResult, chain *devchain.Chain) {
 	if r.Tip.Account != account || r.TipStatus.Status != "confirmed" {
 		t.Errorf("tip = %+v, tipStatus = %+v", r.Tip, r.TipStatus)
 	}
+	if len(r.TipCalls.Calls) != 1 || r.TipCalls.Calls[0].Kind != "tip" || r.TipCalls.Calls[0].Params["value"] != "0x38d7ea4c68000" ||
+		r.TipCalls.Account != account || r.TipCalls.ChainID != devchain.ChainID {
+		t.Errorf("tipCalls = %+v", r.TipCalls)
+	}
+	if r.TipAsPlanned.Status != "confirmed" || r.TipNotPlanned.Status != "failed" || !strings.Contains(r.TipNotPlanned.Message, "not this tip") {
+		t.Errorf("tipStatus against the planned call %+v, against another %+v", r.TipAsPlanned, r.TipNotPlanned)
+	}
+	if r.TipCallsNoFrom != session.CodeBadInput {
+		t.Errorf("tipCalls without from: %q", r.TipCallsNoFrom)
+	}
 	if r.TipTotal.Native != "1000000000000000" || r.TipTotal.Count != 1 || r.TipTotal.Token != "0" || r.BobBalance.Native != "1000000000000000" {
 		t.Errorf("tipTotal = %+v, Bob's balance %+v", r.TipTotal, r.BobBalance)
 	}
@@ -213,7 +227,7 @@ func checkBridge(t *testing.T, r *bridgeResult, relayURL string) {
 	want := []string{"addContact", "addRecipients", "backup", "checkProof", "compose", "createPersona", "exportPublicKey",
 		"findPayloads", "importPersona", "listContacts", "listPersonas", "lock", "open", "publishKey", "read", "removeContact",
 		"resolveKeys", "restore", "seal", "unlock", "walletBinding"}
-	want = append(want, "bindWallet", "chainConfig", "setChainConfig", "tip", "tipStatus", "tipTotal", "walletBalance",
+	want = append(want, "bindWallet", "chainConfig", "setChainConfig", "tip", "tipCalls", "tipStatus", "tipTotal", "walletBalance",
 		"walletBindingStatus", "walletCreate", "walletImport", "walletList", "walletLock", "walletUnlock")
 	slices.Sort(want)
 	if !slices.Equal(r.Methods, want) || !r.ReturnsPromise {

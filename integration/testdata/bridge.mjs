@@ -198,6 +198,14 @@ async function run() {
     if (r.tipStatus.status !== "pending") break;
     await new Promise((done) => setTimeout(done, 100));
   }
+  // The same tip planned for another wallet is the transaction Alice sent;
+  // another amount is not.
+  const same = await alice.tipCalls(bobPost.cid, b.fingerprint, "1000000000000000", undefined, r.walletImported.address);
+  const other = await alice.tipCalls(bobPost.cid, b.fingerprint, "2", undefined, r.walletImported.address);
+  r.tipCalls = same;
+  r.tipAsPlanned = await alice.tipStatus(r.tip.txHash, same.calls[0].params);
+  r.tipNotPlanned = await alice.tipStatus(r.tip.txHash, other.calls[0].params);
+  r.tipCallsNoFrom = await code(alice.tipCalls(bobPost.cid, b.fingerprint, "1"));
   r.tipTotal = await alice.tipTotal(bobPost.cid);
   r.bobBalance = await bob.walletBalance();
   r.bobWallet = bobWallet;

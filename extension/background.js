@@ -553,8 +553,11 @@ const extensionHandlers = {
       askPage(sender, { op: "list" }).catch(() => []),
     ]);
     const signers = accounts.map((a) => ({ id: "veil:" + a.address, label: "Veil wallet " + shortAddress(a.address) }));
-    for (const w of Array.isArray(pageWallets) ? pageWallets : []) {
-      signers.push({ id: "page:" + w.uuid, label: w.name + " (this page's wallet)" });
+    // The page can answer anything here: short plain names, marked as the page's.
+    for (const w of (Array.isArray(pageWallets) ? pageWallets : []).slice(0, 10)) {
+      const uuid = String((w && w.uuid) || "").slice(0, 64);
+      const name = String((w && w.name) || "").replace(/[\u0000-\u001f\u007f-\u009f]/g, "").trim().slice(0, 40) || "Wallet";
+      if (uuid) signers.push({ id: "page:" + uuid, label: name + " (this page's wallet)" });
     }
     return {
       bound: !!binding.twoWay,
@@ -682,7 +685,13 @@ const extensionHandlers = {
 // askPage asks the page-wallet bridge of the tab a post frame lives in.
 async function askPage(sender, req) {
   if (!sender || !sender.tab || sender.tab.id === undefined) throw veilError("no-page-wallet", "not in a page");
-  const reply = await chrome.tabs.sendMessage(sender.tab.id, { veilPageWallet: req }, { frameId: 0 });
+  let reply;
+  try {
+    reply = await chrome.tabs.sendMessage(sender.tab.id, { veilPageWallet: req }, { frameId: 0 });
+  } catch {
+    // The page was reloaded or left since the card opened.
+    throw veilError("no-page-wallet", "the page's wallet cannot be reached: reload the page");
+  }
   if (!reply) throw veilError("no-page-wallet", "the page did not answer");
   if (reply.error) {
     const e = reply.error;

@@ -68,8 +68,10 @@
     const id = ev.data.id;
     Promise.resolve()
       .then(() => answer(ev.data))
+      // Only plain data crosses (a wallet may answer with anything).
+      .then((result) => ({ result: JSON.parse(JSON.stringify(result === undefined ? null : result)) }))
       .then(
-        (result) => post({ [TAG]: "reply", id, result: JSON.parse(JSON.stringify(result === undefined ? null : result)) }, origin),
+        (body) => post({ [TAG]: "reply", id, ...body }, origin),
         (e) => post({ [TAG]: "reply", id, error: { code: Number((e && e.code) || 0) || 0, message: String((e && e.message) || e).slice(0, 300) } }, origin),
       );
   });

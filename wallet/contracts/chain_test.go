@@ -24,6 +24,7 @@ import (
 
 	"github.com/veilsocial/veil/wallet/contracts"
 	"github.com/veilsocial/veil/wallet/contracts/attack"
+	"github.com/veilsocial/veil/wallet/devchain"
 )
 
 // The bindings: each holds a parsed ABI and packs calls or unpacks results; instance() binds one to an address.
@@ -115,14 +116,10 @@ func newChain(t testing.TB, cfg registryConfig, names ...string) *chain {
 	return newChainOn(t, nil, cfg, names...)
 }
 
-// osaka is the simulated backend's chain with the forks Ethereum's mainnet runs (up to Osaka) and none of the
-// unreleased ones the backend enables by default, whose state-gas metering (EIP-8037) makes storage writes cost
-// several times more: benchmarks report gas on both.
-var osaka = func() *params.ChainConfig {
-	cfg := *params.AllDevChainProtocolChanges
-	cfg.AmsterdamTime, cfg.BogotaTime = nil, nil
-	return &cfg
-}()
+// osaka is the simulated backend's chain with the forks Ethereum's mainnet runs (up to Osaka), as `veil
+// devchain` runs it, and none of the unreleased ones the backend enables by default, whose state-gas metering
+// (EIP-8037) makes storage writes cost several times more: benchmarks report gas on both.
+var osaka = devchain.Rules()
 
 // newChainOn is newChain on the chain config fork (nil: the simulated backend's default).
 func newChainOn(t testing.TB, fork *params.ChainConfig, cfg registryConfig, names ...string) *chain {

@@ -175,7 +175,7 @@ func Start(ctx context.Context, cfg Config) (*Chain, error) {
 	nodeConf.HTTPModules = []string{"eth", "net", "web3", "devchain"}
 	nodeConf.WSHost = ""
 	ethConf := ethconfig.Defaults
-	ethConf.Genesis = &core.Genesis{Config: params.AllDevChainProtocolChanges, GasLimit: ethconfig.Defaults.Miner.GasCeil, Alloc: alloc}
+	ethConf.Genesis = &core.Genesis{Config: Rules(), GasLimit: ethconfig.Defaults.Miner.GasCeil, Alloc: alloc}
 	ethConf.SyncMode = ethconfig.FullSync
 	ethConf.TxPool.NoLocals = true
 	// No log index (its background indexer costs more than a dev chain's
@@ -385,3 +385,14 @@ func (a *api) IncreaseTime(seconds uint64) (hexutil.Uint64, error) {
 
 // Mine is devchain_mine: seal a block now.
 func (a *api) Mine() { a.c.Mine() }
+
+// Rules is the dev chain's chain config: every fork Ethereum's mainnet runs
+// (up to Osaka), so gas is what it would be there, and none of the
+// unreleased ones go-ethereum's dev config also turns on (their state-gas
+// metering, EIP-8037, makes fresh storage several times dearer).
+func Rules() *params.ChainConfig {
+	cfg := *params.AllDevChainProtocolChanges
+	cfg.ChainID = big.NewInt(ChainID)
+	cfg.AmsterdamTime, cfg.BogotaTime = nil, nil
+	return &cfg
+}

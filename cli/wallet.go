@@ -171,13 +171,11 @@ func walletBalance(env Env, args []string) error {
 	} else if _, addr, err = wf.account(env, sf.home); err != nil {
 		return err
 	}
-	ctx, cancel := commandContext(requestTimeout)
-	defer cancel()
-	c, err := cf.dial(ctx, env)
+	c, ctx, done, err := dialed(env, &cf)
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer done()
 	native, err := c.Balance(ctx, addr)
 	if err != nil {
 		return err

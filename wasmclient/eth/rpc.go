@@ -238,6 +238,44 @@ func (m CallMsg) args() map[string]any {
 // the nonce, the fees and the gas.
 func (m CallMsg) SendParams() map[string]any { return m.args() }
 
+// ParseSendParams reads eth_sendTransaction's parameter object back, as
+// SendParams writes it (the JSON of a JavaScript object): to is required,
+// from, value and data may be left out.
+func ParseSendParams(p map[string]any) (CallMsg, error) {
+	var m CallMsg
+	field := func(name string) (string, error) {
+		v, ok := p[name]
+		if !ok {
+			return "", nil
+		}
+		s, ok := v.(string)
+		if !ok {
+			return "", invalid("transaction "+name, fmt.Sprint(v))
+		}
+		return s, nil
+	}
+	var s [4]string
+	var errs [8]error
+	for i, name := range []string{"from", "to", "value", "data"} {
+		s[i], errs[i] = field(name)
+	}
+	if s[0] != "" {
+		m.From, errs[4] = ParseAddress(s[0])
+	}
+	m.To, errs[5] = ParseAddress(s[1])
+	m.Value = new(big.Int)
+	if s[2] != "" {
+		m.Value, errs[6] = decodeBig(s[2])
+	}
+	if s[3] != "" {
+		m.Data, errs[7] = decodeHexData(s[3])
+	}
+	if err := errors.Join(errs[:]...); err != nil {
+		return CallMsg{}, err
+	}
+	return m, nil
+}
+
 // EstimateGas is eth_estimateGas: the gas the transaction would use at
 // the latest block. A transaction that would revert is an *RPCError.
 func (c *Client) EstimateGas(ctx context.Context, m CallMsg) (uint64, error) {

@@ -3,7 +3,9 @@
 package eth_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"math/big"
 	"net"
@@ -267,5 +269,48 @@ func TestClientErrors(t *testing.T) {
 	defer cancel()
 	if _, err := c.ChainID(ctx); !errors.Is(err, eth.ErrUnreachable) {
 		t.Errorf("ChainID of nothing: %v", err)
+	}
+}
+
+// TestSendParams: what SendParams writes, through JSON as a page passes it,
+// ParseSendParams reads back the same; malformed fields are refused.
+func TestSendParams(t *testing.T) {
+	to, _ := eth.ParseAddress("0x00000000000000000000000000000000000000aa")
+	from, _ := eth.ParseAddress("0x00000000000000000000000000000000000000bb")
+	for _, m := range []eth.CallMsg{
+		{To: to},
+		{From: from, To: to, Value: big.NewInt(255), Data: []byte{1, 2, 3}},
+	} {
+		raw, err := json.Marshal(m.SendParams())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p map[string]any
+		if err := json.Unmarshal(raw, &p); err != nil {
+			t.Fatal(err)
+		}
+		got, err := eth.ParseSendParams(p)
+		if err != nil {
+			t.Fatalf("ParseSendParams(%s): %v", raw, err)
+		}
+		want := m
+		if want.Value == nil {
+			want.Value = new(big.Int)
+		}
+		if got.From != want.From || got.To != want.To || got.Value.Cmp(want.Value) != 0 || !bytes.Equal(got.Data, want.Data) {
+			t.Errorf("ParseSendParams(%s) = %+v, want %+v", raw, got, want)
+		}
+	}
+	for _, bad := range []map[string]any{
+		{},
+		{"to": "nowhere"},
+		{"to": to.Hex(), "value": "12"},
+		{"to": to.Hex(), "value": 12.0},
+		{"to": to.Hex(), "data": "0xzz"},
+		{"to": to.Hex(), "from": "0x12"},
+	} {
+		if _, err := eth.ParseSendParams(bad); !errors.Is(err, eth.ErrInvalid) {
+			t.Errorf("ParseSendParams(%v) = %v, want ErrInvalid", bad, err)
+		}
 	}
 }

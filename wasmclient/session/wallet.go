@@ -3,7 +3,6 @@ package session
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -488,11 +487,30 @@ type ChainContracts struct {
 // SetChainConfig checks and stores the chain to tip on. Private keys that
 // came with it (a dev chain file's accounts) are never read.
 func (s *Session) SetChainConfig(ctx context.Context, cfg ChainConfig) (*ChainConfig, error) {
-	if cfg.ChainID == 0 {
-		return nil, fmt.Errorf("%w: the chain config has no chainId", ErrBadInput)
+	if err := checkChainConfig(&cfg); err != nil {
+		return nil, err
 	}
-	if _, err := eth.NewClient(cfg.RPC, s.wallet.transport); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
+	data, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.wallet.storage.Write(chainConfig, data); err != nil {
+		return nil, err
+	}
+	s.wallet.mu.Lock()
+	s.wallet.client = nil
+	s.wallet.mu.Unlock()
+	return &cfg, nil
+}
+
+// checkChainConfig checks chain settings and writes their addresses
+// checksummed.
+func checkChainConfig(cfg *ChainConfig) error {
+	if cfg.ChainID == 0 {
+		return fmt.Errorf("%w: the chain config has no chainId", ErrBadInput)
+	}
+	if _, err := eth.NewClient(cfg.RPC, nil); err != nil {
+		return fmt.Errorf("%w: %v", ErrBadInput, err)
 	}
 	for _, c := range []struct {
 		name string
@@ -507,21 +525,11 @@ func (s *Session) SetChainConfig(ctx context.Context, cfg ChainConfig) (*ChainCo
 			if err == nil {
 				err = errors.New("the zero address")
 			}
-			return nil, fmt.Errorf("%w: contracts.%s: %v", ErrBadInput, c.name, err)
+			return fmt.Errorf("%w: contracts.%s: %v", ErrBadInput, c.name, err)
 		}
 		*c.addr = a.Hex()
 	}
-	data, err := json.Marshal(cfg)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.wallet.storage.Write(chainConfig, data); err != nil {
-		return nil, err
-	}
-	s.wallet.mu.Lock()
-	s.wallet.client = nil
-	s.wallet.mu.Unlock()
-	return &cfg, nil
+	return nil
 }
 
 // ChainConfig returns the configured chain, nil when there is none.
@@ -819,9 +827,11 @@ func (s *Session) TipStatus(ctx context.Context, txHash string, expect map[strin
 	}
 	var want *eth.CallMsg
 	if expect != nil {
-		if want, err = parseSendParams(expect); err != nil {
-			return nil, err
+		m, err := eth.ParseSendParams(expect)
+		if err != nil {
+			return nil, fmt.Errorf("%w: expect: %v", ErrBadInput, err)
 		}
+		want = &m
 	}
 	_, client, err := s.chain(ctx)
 	if err != nil {
@@ -849,57 +859,6 @@ func (s *Session) TipStatus(ctx context.Context, txHash string, expect map[strin
 		return &TipStatus{Status: "confirmed", BlockNumber: r.BlockNumber}, nil
 	}
 	return &TipStatus{Status: "failed", BlockNumber: r.BlockNumber, Message: "it reverted"}, nil
-}
-
-// parseSendParams reads eth_sendTransaction's parameter object back (what
-// TxCall.Params holds).
-func parseSendParams(p map[string]any) (*eth.CallMsg, error) {
-	field := func(name string) (string, error) {
-		v, ok := p[name]
-		if !ok {
-			return "", nil
-		}
-		s, ok := v.(string)
-		if !ok {
-			return "", fmt.Errorf("%w: expect.%s is not a string", ErrBadInput, name)
-		}
-		return s, nil
-	}
-	var m eth.CallMsg
-	var errs [4]error
-	var from, to, value, data string
-	from, errs[0] = field("from")
-	to, errs[1] = field("to")
-	value, errs[2] = field("value")
-	data, errs[3] = field("data")
-	if err := errors.Join(errs[:]...); err != nil {
-		return nil, err
-	}
-	var err error
-	if from != "" {
-		if m.From, err = parseAddress(from); err != nil {
-			return nil, err
-		}
-	}
-	if m.To, err = parseAddress(to); err != nil {
-		return nil, err
-	}
-	m.Value = new(big.Int)
-	if value != "" {
-		digits, ok := strings.CutPrefix(value, "0x")
-		if _, ok2 := m.Value.SetString(digits, 16); !ok || !ok2 || m.Value.Sign() < 0 || m.Value.BitLen() > 256 {
-			return nil, fmt.Errorf("%w: expect.value %q is not a hex quantity", ErrBadInput, value)
-		}
-	}
-	if data != "" {
-		digits, ok := strings.CutPrefix(data, "0x")
-		b, err := hex.DecodeString(digits)
-		if !ok || err != nil {
-			return nil, fmt.Errorf("%w: expect.data is not hex", ErrBadInput)
-		}
-		m.Data = b
-	}
-	return &m, nil
 }
 
 // txDiffers says how a transaction differs from the call expected, ""
@@ -1034,10 +993,10 @@ func (s *Session) backupFiles() ([]persona.BackupFile, error) {
 func checkBackupFile(f persona.BackupFile) error {
 	if f.Name == chainConfig {
 		var cfg ChainConfig
-		if err := json.Unmarshal(f.Data, &cfg); err != nil || cfg.RPC == "" || cfg.Contracts.Tips == "" {
+		if err := json.Unmarshal(f.Data, &cfg); err != nil {
 			return errors.New("not chain settings")
 		}
-		return nil
+		return checkChainConfig(&cfg)
 	}
 	dir, file := path.Split(f.Name)
 	a, err := eth.ParseAddress(strings.TrimSuffix(file, ".json"))
